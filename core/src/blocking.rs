@@ -1,0 +1,132 @@
+//! The blocking face: the same [`Client`] and [`Session`] without `async`, for programs with no
+//! async runtime (and for the C and Python bindings). Each method runs the async one on the
+//! process's shared runtime, on the calling thread; see [`crate::runtime`] for why.
+//!
+//! ```no_run
+//! use xpay_auth::{blocking, Credentials};
+//! let client = blocking::Client::builder().base_url("http://127.0.0.1:8080").max_retries(0).build()?;
+//! let session = client.session(Credentials::new("me@example.com", "key"));
+//! let token = session.access_token()?;
+//! # Ok::<(), xpay_auth::Error>(())
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::config::ClientBuilder;
+use crate::error::Result;
+use crate::runtime::block_on;
+use crate::session::Background;
+use crate::{Authentication, Credentials};
+
+/// A blocking xPay client. Cheap to clone, safe to share between threads, fork-safe.
+#[derive(Clone)]
+pub struct Client {
+    inner: crate::Client,
+}
+
+impl Client {
+    /// A builder, to set the base URL, timeouts, retries, user agent.
+    pub fn builder() -> ClientBuilder<Client> {
+        ClientBuilder::new()
+    }
+
+    /// A client with the defaults: base URL from `XPAY_BASE_URL`, else production.
+    pub fn new() -> Result<Client> {
+        Client::builder().build()
+    }
+
+    /// The async client underneath (sharing the same pool).
+    pub fn as_async(&self) -> &crate::Client {
+        &self.inner
+    }
+
+    /// The base URL requests go to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.inner.base_url()
+    }
+
+    /// Logs in once (no caching). See [`crate::Client::authenticate`].
+    pub fn authenticate(&self, credentials: &Credentials) -> Result<Authentication> {
+        block_on(self.inner.authenticate(credentials))?
+    }
+
+    /// A session for one account: a token cache that logs in when needed.
+    pub fn session(&self, credentials: Credentials) -> Session {
+        Session {
+            inner: crate::Session::new(self.inner.clone(), credentials, Background::Thread),
+        }
+    }
+
+    /// A session with the credentials from `XPAY_USERNAME` and `XPAY_SECRET_KEY`.
+    pub fn session_from_env(&self) -> Result<Session> {
+        Ok(self.session(Credentials::from_env()?))
+    }
+}
+
+impl ClientBuilder<Client> {
+    /// Validates the options and builds the client; `invalid_argument` on a bad option.
+    pub fn build(self) -> Result<Client> {
+        Ok(Client {
+            inner: crate::Client::from_config(self.into_config()?)?,
+        })
+    }
+}
+
+/// A blocking session: one account's token cache. See [`crate::Session`] for the rules.
+#[derive(Clone)]
+pub struct Session {
+    inner: crate::Session,
+}
+
+impl Session {
+    /// A valid access token: the cached one while fresh, else after one shared login.
+    pub fn access_token(&self) -> Result<String> {
+        block_on(self.inner.access_token())?
+    }
+
+    /// The current login (cached, renewed, or new).
+    pub fn authentication(&self) -> Result<Arc<Authentication>> {
+        block_on(self.inner.authentication())?
+    }
+
+    /// POSTs `body` as JSON to `path` with the bearer token and returns `success.data`.
+    pub fn call<B: Serialize + ?Sized>(&self, path: &str, body: &B) -> Result<Value> {
+        block_on(self.inner.call(path, body))?
+    }
+
+    /// [`call`](Self::call) with the caller's own request reference in the `uuid` header.
+    pub fn call_with_uuid<B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+        uuid: Option<&str>,
+    ) -> Result<Value> {
+        block_on(self.inner.call_with_uuid(path, body, uuid))?
+    }
+
+    /// Drops the cached token; the next use logs in again.
+    pub fn invalidate(&self) {
+        self.inner.invalidate()
+    }
+
+    /// The account's username.
+    pub fn username(&self) -> &str {
+        self.inner.username()
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}

@@ -1,0 +1,211 @@
+//! [`Client`]: the validated configuration plus a keep-alive connection pool, and the request
+//! loop every xPay call goes through (attempt, decode, retry per the policy).
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use bytes::Bytes;
+
+use crate::authentication::Authentication;
+use crate::config::{ClientBuilder, Config};
+use crate::credentials::Credentials;
+use crate::envelope::{self, Endpoint, Success};
+use crate::error::{Error, ErrorKind, Result};
+use crate::retry::{self, Failure, Idempotency};
+use crate::session::{Background, Session};
+use crate::transport::{self, Attempt};
+
+/// The login endpoint.
+pub const LOGIN_PATH: &str = "/client/authenticate";
+
+/// An xPay client: configuration plus a pool of keep-alive connections.
+///
+/// Cheap to clone and safe to share between tasks and threads; clones share the pool. After
+/// `fork()` the child builds a pool of its own on first use instead of touching the parent's
+/// sockets.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    /// The pool belongs to the process that built it: (pid, client).
+    http: Mutex<(u32, reqwest::Client)>,
+}
+
+impl Client {
+    /// A builder, to set the base URL, timeouts, retries, user agent.
+    pub fn builder() -> ClientBuilder<Client> {
+        ClientBuilder::new()
+    }
+
+    /// A client with the defaults: base URL from `XPAY_BASE_URL`, else production.
+    pub fn new() -> Result<Client> {
+        Client::builder().build()
+    }
+
+    pub(crate) fn from_config(config: Config) -> Result<Client> {
+        let http = build_http(&config)?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                config,
+                http: Mutex::new((std::process::id(), http)),
+            }),
+        })
+    }
+
+    /// The base URL requests go to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.inner.config.base_url
+    }
+
+    pub(crate) fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Logs in once (no caching): `POST /client/authenticate`.
+    ///
+    /// Empty credentials fail with `invalid_argument` before any I/O; a refused login is an
+    /// `authentication` error carrying the server's message, tag and uuid.
+    pub async fn authenticate(&self, credentials: &Credentials) -> Result<Authentication> {
+        credentials.validate()?;
+        let body = serde_json::json!({
+            "username": credentials.username(),
+            "secretKey": credentials.secret_key(),
+            "isAPI": credentials.is_api(),
+        });
+        let body = Bytes::from(
+            serde_json::to_vec(&body)
+                .map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?,
+        );
+        let success = self
+            .post(Endpoint::Login, LOGIN_PATH, &body, None, None)
+            .await?;
+        envelope::authentication(success, credentials.is_api())
+    }
+
+    /// A session for one account: a token cache that logs in when needed.
+    pub fn session(&self, credentials: Credentials) -> Session {
+        Session::new(self.clone(), credentials, Background::Tokio)
+    }
+
+    /// A session with the credentials from `XPAY_USERNAME` and `XPAY_SECRET_KEY`.
+    pub fn session_from_env(&self) -> Result<Session> {
+        Ok(self.session(Credentials::from_env()?))
+    }
+
+    /// POSTs `body` to `path`, retrying as the endpoint's idempotency allows, and decodes the
+    /// reply. `uuid` is the caller's request reference; without one each attempt gets a fresh v4.
+    pub(crate) async fn post(
+        &self,
+        endpoint: Endpoint,
+        path: &str,
+        body: &Bytes,
+        bearer: Option<&str>,
+        uuid: Option<&str>,
+    ) -> Result<Success> {
+        let idempotency = match endpoint {
+            Endpoint::Login => Idempotency::Safe,
+            Endpoint::Call => Idempotency::Unsafe,
+        };
+        let http = self.http();
+        let config = self.config();
+        let mut retries = 0;
+        loop {
+            let fresh_uuid;
+            let uuid = match uuid {
+                Some(u) => u,
+                None => {
+                    fresh_uuid = uuid::Uuid::new_v4().to_string();
+                    &fresh_uuid
+                }
+            };
+            let attempt = Attempt {
+                path,
+                body,
+                bearer,
+                uuid,
+            };
+            let (failure, error) = match transport::send(&http, config, attempt).await {
+                Ok(reply) => match envelope::decode(endpoint, reply.status, &reply.body, uuid) {
+                    Ok(success) => return Ok(success),
+                    Err(e) => (
+                        Failure::Status(reply.status),
+                        e.with_retry_after(retry::retry_after(&reply.headers)),
+                    ),
+                },
+                Err(e) => match e.failure {
+                    Some(failure) => (failure, e.error),
+                    None => return Err(e.error),
+                },
+            };
+            if retries >= config.max_retries || !idempotency.may_retry(failure) {
+                return Err(error);
+            }
+            let wait = retry::delay(retries, config.backoff_base, error.retry_after());
+            tracing::info!(
+                target: "xpay_auth",
+                path, code = error.code(), status = error.status(), retry = retries + 1,
+                wait_ms = wait.as_millis() as u64, "retrying xpay request"
+            );
+            tokio::time::sleep(wait).await;
+            retries += 1;
+        }
+    }
+
+    /// The connection pool of this process; a forked child builds its own.
+    fn http(&self) -> reqwest::Client {
+        let pid = std::process::id();
+        let mut http = self
+            .inner
+            .http
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if http.0 != pid {
+            // Building can only fail as it did not in the parent; keep the parent's then, the
+            // request will fail with a clear connection error rather than a panic.
+            if let Ok(fresh) = build_http(&self.inner.config) {
+                *http = (pid, fresh);
+            }
+        }
+        http.1.clone()
+    }
+}
+
+impl ClientBuilder<Client> {
+    /// Validates the options and builds the client; `invalid_argument` on a bad option.
+    pub fn build(self) -> Result<Client> {
+        Client::from_config(self.into_config()?)
+    }
+}
+
+fn build_http(config: &Config) -> Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(&config.user_agent)
+        .timeout(config.timeout)
+        .connect_timeout(config.connect_timeout)
+        .tcp_nodelay(true)
+        .pool_idle_timeout(std::time::Duration::from_secs(50))
+        // A POST that moves money must never be replayed to another URL behind our back.
+        .redirect(reqwest::redirect::Policy::none());
+    if config.base_url.starts_with("http://") {
+        // Plain http is only ever loopback (checked in config); a proxy must not see it.
+        builder = builder.no_proxy();
+    }
+    builder.build().map_err(|e| {
+        Error::new(
+            ErrorKind::Internal,
+            format!("could not set up the HTTP client: {e}"),
+        )
+        .with_source(e)
+    })
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.inner.config)
+            .finish()
+    }
+}

@@ -1,0 +1,317 @@
+//! Client options, their defaults and their validation. Everything a binding can set goes
+//! through [`ClientBuilder`], so each face gets the same checks and the same defaults.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use reqwest::Url;
+
+use crate::error::{Error, Result};
+
+/// The production base URL, used when neither the builder nor `XPAY_BASE_URL` gives one.
+pub const DEFAULT_BASE_URL: &str = "https://apis.xpay.stream";
+/// Environment variable read for the base URL when the builder is not given one.
+pub const ENV_BASE_URL: &str = "XPAY_BASE_URL";
+/// The crate's version, as sent in the `User-Agent`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The `User-Agent` of a face: `xpay-auth-<face>/<version>`, e.g. `xpay-auth-python/0.1.0`.
+pub fn user_agent_for(face: &str) -> String {
+    format!("xpay-auth-{face}/{VERSION}")
+}
+
+/// The validated settings of a [`Client`](crate::Client).
+#[derive(Clone)]
+pub(crate) struct Config {
+    /// Without a trailing slash, so `base_url + path` is the request URL.
+    pub base_url: String,
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub max_retries: u32,
+    pub user_agent: String,
+    pub max_body_bytes: usize,
+    pub refresh_before: Duration,
+    pub backoff_base: Duration,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("max_retries", &self.max_retries)
+            .field("user_agent", &self.user_agent)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Client`](crate::Client) (or a [`blocking::Client`](crate::blocking::Client)).
+///
+/// Defaults: base URL from `XPAY_BASE_URL`, else `https://apis.xpay.stream`; timeout 30 s;
+/// connect timeout 10 s; 2 retries; replies capped at 1 MiB; tokens renewed 5 minutes before
+/// they expire (at most half their lifetime early).
+///
+/// The type parameter is the client it builds: [`Client`](crate::Client) by default, or
+/// [`blocking::Client`](crate::blocking::Client); both share these options and checks.
+pub struct ClientBuilder<C = crate::Client> {
+    options: Options,
+    face: PhantomData<fn() -> C>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Options {
+    base_url: Option<String>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    max_retries: Option<u32>,
+    user_agent: Option<String>,
+    max_body_bytes: Option<usize>,
+    refresh_before: Option<Duration>,
+    backoff_base: Option<Duration>,
+}
+
+impl<C> Default for ClientBuilder<C> {
+    fn default() -> Self {
+        ClientBuilder {
+            options: Options::default(),
+            face: PhantomData,
+        }
+    }
+}
+
+impl<C> Clone for ClientBuilder<C> {
+    fn clone(&self) -> Self {
+        ClientBuilder {
+            options: self.options.clone(),
+            face: PhantomData,
+        }
+    }
+}
+
+impl<C> fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.options.fmt(f)
+    }
+}
+
+impl<C> ClientBuilder<C> {
+    /// A builder with every option at its default.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The API's base URL. `http://` is accepted only for loopback hosts (127.0.0.0/8, ::1,
+    /// localhost); anything else must be `https://`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.options.base_url = Some(url.into());
+        self
+    }
+
+    /// The limit for a whole request, from connecting to the last byte of the reply (30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// The limit for establishing a connection (10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.options.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// How many times a failed request may be sent again (2; 0 disables retries).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.options.max_retries = Some(retries);
+        self
+    }
+
+    /// The `User-Agent` header (`xpay-auth-rust/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.options.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// The largest reply body accepted; a larger one is a `decode` error (1 MiB).
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.options.max_body_bytes = Some(bytes);
+        self
+    }
+
+    /// How long before `expiresAt` a session starts renewing its token (5 minutes). The
+    /// window is capped at half the token's lifetime, so short-lived tokens are still reused.
+    pub fn refresh_before(mut self, window: Duration) -> Self {
+        self.options.refresh_before = Some(window);
+        self
+    }
+
+    /// The first retry's delay before jitter; each further retry doubles it (100 ms).
+    pub fn retry_backoff(mut self, base: Duration) -> Self {
+        self.options.backoff_base = Some(base);
+        self
+    }
+
+    /// Validates the options. Fails with `invalid_argument`, before any network I/O.
+    pub(crate) fn into_config(self) -> Result<Config> {
+        self.options.into_config()
+    }
+}
+
+impl Options {
+    fn into_config(self) -> Result<Config> {
+        let base_url = match self.base_url {
+            Some(url) => url,
+            None => std::env::var(ENV_BASE_URL)
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+                .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
+        };
+        let timeout = self.timeout.unwrap_or(Duration::from_secs(30));
+        let connect_timeout = self.connect_timeout.unwrap_or(Duration::from_secs(10));
+        if timeout.is_zero() || connect_timeout.is_zero() {
+            return Err(Error::invalid_argument(
+                "timeouts must be greater than zero",
+            ));
+        }
+        let user_agent = self.user_agent.unwrap_or_else(|| user_agent_for("rust"));
+        if reqwest::header::HeaderValue::from_str(&user_agent).is_err() {
+            return Err(Error::invalid_argument(
+                "the user agent must be printable ASCII without line breaks",
+            ));
+        }
+        Ok(Config {
+            base_url: validate_base_url(&base_url)?,
+            timeout,
+            connect_timeout,
+            max_retries: self.max_retries.unwrap_or(2),
+            user_agent,
+            max_body_bytes: self.max_body_bytes.unwrap_or(1024 * 1024),
+            refresh_before: self.refresh_before.unwrap_or(Duration::from_secs(300)),
+            backoff_base: self.backoff_base.unwrap_or(Duration::from_millis(100)),
+        })
+    }
+}
+
+/// Checks a base URL and returns it without a trailing slash.
+fn validate_base_url(raw: &str) -> Result<String> {
+    let trimmed = raw.trim();
+    let url = Url::parse(trimmed).map_err(|e| {
+        Error::invalid_argument(format!("the base URL {trimmed:?} is not a URL ({e})"))
+    })?;
+    if url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err(Error::invalid_argument(format!(
+            "the base URL {trimmed:?} must not carry credentials, a query or a fragment"
+        )));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(Error::invalid_argument(format!(
+                "the base URL {trimmed:?} uses plain http to a non-loopback host: use https:// \
+                 (http:// is only for 127.0.0.1, ::1 and localhost)"
+            )))
+        }
+        other => {
+            return Err(Error::invalid_argument(format!(
+                "the base URL {trimmed:?} has the scheme {other:?}: use https://"
+            )))
+        }
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Checks the path of a call: absolute, no scheme or host, no query smuggling of a new host.
+pub(crate) fn validate_path(path: &str) -> Result<()> {
+    if !path.starts_with('/') || path.starts_with("//") {
+        return Err(Error::invalid_argument(format!(
+            "the path {path:?} must start with a single '/', e.g. \"/client/wallets/save\""
+        )));
+    }
+    if path.chars().any(|c| c.is_whitespace() || c.is_control()) || path.contains('#') {
+        return Err(Error::invalid_argument(format!(
+            "the path {path:?} must not contain spaces, control characters or '#'"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepted_base_urls() {
+        for (raw, want) in [
+            ("https://apis.xpay.stream", "https://apis.xpay.stream"),
+            ("https://apis.xpay.stream/", "https://apis.xpay.stream"),
+            ("https://proxy.example/xpay/", "https://proxy.example/xpay"),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            ("http://127.9.9.9:1/", "http://127.9.9.9:1"),
+            ("http://localhost:9", "http://localhost:9"),
+            ("http://[::1]:9", "http://[::1]:9"),
+        ] {
+            assert_eq!(validate_base_url(raw).unwrap(), want);
+        }
+    }
+
+    #[test]
+    fn refused_base_urls() {
+        for raw in [
+            "http://apis.xpay.stream",
+            "http://10.0.0.1",
+            "http://localhost.evil.com",
+            "ftp://127.0.0.1",
+            "not a url",
+            "",
+            "https://user:pw@apis.xpay.stream",
+            "https://apis.xpay.stream/?x=1",
+        ] {
+            let e = validate_base_url(raw).unwrap_err();
+            assert_eq!(e.code(), "invalid_argument", "{raw}");
+        }
+    }
+
+    #[test]
+    fn paths() {
+        assert!(validate_path("/client/echo").is_ok());
+        for bad in [
+            "client/echo",
+            "//evil.com/x",
+            "https://x/y",
+            "/a b",
+            "/a\n",
+            "",
+            "/a#b",
+        ] {
+            assert_eq!(
+                validate_path(bad).unwrap_err().code(),
+                "invalid_argument",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn zero_timeouts_are_refused() {
+        let e = ClientBuilder::<crate::Client>::new()
+            .base_url("http://127.0.0.1:1")
+            .timeout(Duration::ZERO)
+            .into_config();
+        assert_eq!(e.unwrap_err().code(), "invalid_argument");
+    }
+}

@@ -1,0 +1,367 @@
+//! The one decoder of xPay replies. Every reply, of the login or of any other call, goes through
+//! [`decode`] once; the vendor's inconsistencies (see `protocol.md`) are absorbed here and
+//! nowhere else:
+//!
+//! - `uuid` at the top level beside `success`/`error`, or nested inside `success` (the login
+//!   page): both accepted, the top level preferred, and the uuid we sent as the last resort;
+//! - unknown fields ignored; `error.data` any JSON;
+//! - non-200 replies whose body is plain text, HTML or empty.
+//!
+//! Malformed input is a `decode` error, never a panic and never an empty token.
+
+use serde_json::{Map, Value};
+
+use crate::authentication::{Authentication, User};
+use crate::error::{Error, ErrorKind, Result};
+
+/// A decoded business success: `success.message`, `success.data` and the request's uuid.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Success {
+    pub message: String,
+    pub data: Value,
+    pub uuid: String,
+}
+
+/// What an endpoint's business error becomes: `authentication` for the login, `api` elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    Login,
+    Call,
+}
+
+impl Endpoint {
+    fn business_error_kind(self) -> ErrorKind {
+        match self {
+            Endpoint::Login => ErrorKind::Authentication,
+            Endpoint::Call => ErrorKind::Api,
+        }
+    }
+}
+
+/// Decodes a reply of `status` with `body`; `sent_uuid` is the `uuid` header we sent.
+///
+/// HTTP 200 must carry an envelope. Any other status is `http_status` unless its body is an
+/// error envelope, which then wins (with the status attached) because it says more.
+pub(crate) fn decode(
+    endpoint: Endpoint,
+    status: u16,
+    body: &[u8],
+    sent_uuid: &str,
+) -> Result<Success> {
+    let parsed: Option<Map<String, Value>> = match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Some(map),
+        _ => None,
+    };
+    let Some(root) = parsed else {
+        return Err(not_an_envelope(status, body, sent_uuid));
+    };
+    let top_uuid = string_field(&root, "uuid");
+    if let Some(error) = root.get("error").and_then(Value::as_object) {
+        return Err(business_error(endpoint, status, error, top_uuid, sent_uuid));
+    }
+    if status != 200 {
+        return Err(not_an_envelope(status, body, sent_uuid));
+    }
+    let Some(success) = root.get("success").and_then(Value::as_object) else {
+        return Err(Error::decode("the reply has neither `success` nor `error`")
+            .with_status(status)
+            .with_uuid(Some(top_uuid.unwrap_or_else(|| sent_uuid.to_owned()))));
+    };
+    let uuid = top_uuid
+        .or_else(|| string_field(success, "uuid"))
+        .unwrap_or_else(|| sent_uuid.to_owned());
+    Ok(Success {
+        message: string_field(success, "message").unwrap_or_default(),
+        data: success.get("data").cloned().unwrap_or(Value::Null),
+        uuid,
+    })
+}
+
+fn business_error(
+    endpoint: Endpoint,
+    status: u16,
+    error: &Map<String, Value>,
+    top_uuid: Option<String>,
+    sent_uuid: &str,
+) -> Error {
+    let message = string_field(error, "message")
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| "the server reported an error without a message".to_owned());
+    let uuid = top_uuid
+        .or_else(|| string_field(error, "uuid"))
+        .unwrap_or_else(|| sent_uuid.to_owned());
+    Error::new(endpoint.business_error_kind(), message)
+        .with_status(status)
+        .with_tag(string_field(error, "tag"))
+        .with_uuid(Some(uuid))
+        .with_data(error.get("data").cloned())
+}
+
+/// A reply that is not an envelope: on HTTP 200 the server broke the protocol (`decode`);
+/// otherwise something answered with a bare status, e.g. a proxy's error page (`http_status`).
+fn not_an_envelope(status: u16, body: &[u8], sent_uuid: &str) -> Error {
+    let error = if status == 200 {
+        Error::decode(format!(
+            "the reply is not a JSON envelope: {}",
+            snippet(body)
+        ))
+    } else {
+        Error::new(
+            ErrorKind::HttpStatus,
+            format!("the server answered HTTP {status}: {}", snippet(body)),
+        )
+    };
+    error
+        .with_status(status)
+        .with_uuid(Some(sent_uuid.to_owned()))
+}
+
+/// The start of a body for a message: one line, printable, at most 200 characters.
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(200)
+        .collect();
+    let line = line.trim();
+    if line.is_empty() {
+        "empty body".to_owned()
+    } else if text.chars().count() > 200 {
+        format!("{line}…")
+    } else {
+        line.to_owned()
+    }
+}
+
+fn string_field(map: &Map<String, Value>, key: &str) -> Option<String> {
+    map.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// Turns a login's `success` into an [`Authentication`]. `requested_is_api` stands in for
+/// `user.isAPI` when the server leaves it out.
+pub(crate) fn authentication(success: Success, requested_is_api: bool) -> Result<Authentication> {
+    let uuid = success.uuid;
+    let fail = |what: &str| {
+        Error::decode(format!("the login reply {what}"))
+            .with_status(200)
+            .with_uuid(Some(uuid.clone()))
+    };
+    let data = success
+        .data
+        .as_object()
+        .ok_or_else(|| fail("has no `success.data` object"))?;
+    let access_token = match data.get("access_token") {
+        Some(Value::String(t)) if !t.is_empty() => t.clone(),
+        Some(Value::String(_)) => return Err(fail("has an empty `access_token`")),
+        Some(_) => return Err(fail("has an `access_token` that is not a string")),
+        None => return Err(fail("has no `access_token`")),
+    };
+    let expires_at = data
+        .get("expiresAt")
+        .ok_or_else(|| fail("has no `expiresAt`"))?
+        .as_i64()
+        .ok_or_else(|| fail("has an `expiresAt` that is not an integer of milliseconds"))?;
+    let user = data
+        .get("user")
+        .and_then(Value::as_object)
+        .ok_or_else(|| fail("has no `user` object"))?;
+    let username = match user.get("username") {
+        Some(Value::String(u)) => u.clone(),
+        _ => return Err(fail("has no `user.username` string")),
+    };
+    let scopes = match user.get("scopes") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|s| s.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| fail("has a `user.scopes` entry that is not a string"))?,
+        Some(_) => return Err(fail("has a `user.scopes` that is not a list")),
+    };
+    let is_api = match user.get("isAPI") {
+        None | Some(Value::Null) => requested_is_api,
+        Some(Value::Bool(b)) => *b,
+        // The vendor's own example sends "true" as a string; tolerate the echo of it.
+        Some(Value::String(s)) if s == "true" => true,
+        Some(Value::String(s)) if s == "false" => false,
+        Some(_) => return Err(fail("has a `user.isAPI` that is not a boolean")),
+    };
+    let ticket = match data.get("ticket") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(t)) => t.clone(),
+        Some(_) => return Err(fail("has a `ticket` that is not a string")),
+    };
+    Ok(Authentication {
+        access_token,
+        expires_at,
+        user: User {
+            username,
+            scopes,
+            is_api,
+        },
+        ticket,
+        uuid,
+        message: success.message,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SENT: &str = "00000000-0000-4000-8000-000000000000";
+
+    fn login_body(uuid_nested: bool) -> Value {
+        let mut success = json!({
+            "message": "Authenticated",
+            "data": {
+                "success": true, "expiresAt": 1783077877510i64,
+                "user": {"username": "email@test.com", "scopes": ["tme_user"], "isAPI": true},
+                "ticket": "b1d4b9a9511dd58fb84a9aab9cc2a740",
+                "access_token": "eyJhbGciO...p_Nlg"
+            }
+        });
+        if uuid_nested {
+            success["uuid"] = json!("f8623092-a59a-4ceb-bc75-18e59815d5df");
+            json!({ "success": success })
+        } else {
+            json!({ "success": success, "uuid": "38e27ab0-d331-4c63-8f24-e1603739511d" })
+        }
+    }
+
+    fn decode_login(body: &Value) -> Result<Authentication> {
+        let bytes = serde_json::to_vec(body).unwrap();
+        authentication(decode(Endpoint::Login, 200, &bytes, SENT)?, true)
+    }
+
+    #[test]
+    fn login_page_shape_with_nested_uuid() {
+        let a = decode_login(&login_body(true)).unwrap();
+        assert_eq!(a.access_token(), "eyJhbGciO...p_Nlg");
+        assert_eq!(a.expires_at(), 1783077877510);
+        assert_eq!(a.user().username(), "email@test.com");
+        assert_eq!(a.user().scopes(), ["tme_user"]);
+        assert!(a.user().is_api());
+        assert_eq!(a.ticket(), "b1d4b9a9511dd58fb84a9aab9cc2a740");
+        assert_eq!(a.uuid(), "f8623092-a59a-4ceb-bc75-18e59815d5df");
+        assert_eq!(a.message(), "Authenticated");
+    }
+
+    #[test]
+    fn generic_shape_with_top_level_uuid_and_top_level_preferred() {
+        assert_eq!(
+            decode_login(&login_body(false)).unwrap().uuid(),
+            "38e27ab0-d331-4c63-8f24-e1603739511d"
+        );
+        let mut both = login_body(true);
+        both["uuid"] = json!("top");
+        assert_eq!(decode_login(&both).unwrap().uuid(), "top");
+        let mut none = login_body(false);
+        none.as_object_mut().unwrap().remove("uuid");
+        assert_eq!(decode_login(&none).unwrap().uuid(), SENT);
+    }
+
+    #[test]
+    fn business_error_on_login_is_authentication() {
+        let body = br#"{"error":{"message":"invalid credentials","data":{"invalid":true},"tag":"6181882e"},"uuid":"973e8576"}"#;
+        let e = decode(Endpoint::Login, 200, body, SENT).unwrap_err();
+        assert_eq!(e.code(), "authentication");
+        assert_eq!(e.message(), "invalid credentials");
+        assert_eq!(e.tag(), Some("6181882e"));
+        assert_eq!(e.uuid(), Some("973e8576"));
+        assert_eq!(e.status(), Some(200));
+        assert_eq!(e.data(), Some(&json!({"invalid": true})));
+        let e = decode(Endpoint::Call, 200, body, SENT).unwrap_err();
+        assert_eq!(e.code(), "api");
+    }
+
+    #[test]
+    fn non_200_without_envelope_is_http_status() {
+        for body in [
+            &b"<html>502 Bad Gateway</html>"[..],
+            b"",
+            b"upstream down",
+            b"{\"success\":{}}",
+        ] {
+            let e = decode(Endpoint::Call, 502, body, SENT).unwrap_err();
+            assert_eq!(e.code(), "http_status");
+            assert_eq!(e.status(), Some(502));
+            assert_eq!(e.uuid(), Some(SENT));
+        }
+        let e = decode(
+            Endpoint::Call,
+            503,
+            br#"{"error":{"message":"busy"}}"#,
+            SENT,
+        )
+        .unwrap_err();
+        assert_eq!((e.code(), e.status()), ("api", Some(503)));
+    }
+
+    #[test]
+    fn malformed_200_replies_are_decode_errors() {
+        let mut cases: Vec<Vec<u8>> = vec![
+            b"not json".to_vec(),
+            b"[]".to_vec(),
+            b"{}".to_vec(),
+            b"".to_vec(),
+        ];
+        let mut no_token = login_body(false);
+        no_token["success"]["data"]
+            .as_object_mut()
+            .unwrap()
+            .remove("access_token");
+        let mut empty_token = login_body(false);
+        empty_token["success"]["data"]["access_token"] = json!("");
+        let mut string_expiry = login_body(false);
+        string_expiry["success"]["data"]["expiresAt"] = json!("1783077877510");
+        let mut bad_scopes = login_body(false);
+        bad_scopes["success"]["data"]["user"]["scopes"] = json!("tme_user");
+        let mut no_user = login_body(false);
+        no_user["success"]["data"]
+            .as_object_mut()
+            .unwrap()
+            .remove("user");
+        for v in [
+            no_token,
+            empty_token,
+            string_expiry,
+            bad_scopes,
+            no_user,
+            json!({"success": {"data": 5}}),
+        ] {
+            cases.push(serde_json::to_vec(&v).unwrap());
+        }
+        for body in cases {
+            let r = decode(Endpoint::Login, 200, &body, SENT).and_then(|s| authentication(s, true));
+            let e = r.unwrap_err();
+            assert_eq!(e.code(), "decode", "{}", String::from_utf8_lossy(&body));
+        }
+    }
+
+    #[test]
+    fn tolerated_quirks() {
+        let mut v = login_body(false);
+        v["success"]["data"]["user"]["isAPI"] = json!("true");
+        v["success"]["data"]["unknown"] = json!({"x": 1});
+        v["extra"] = json!(1);
+        assert!(decode_login(&v).unwrap().user().is_api());
+        v["success"]["data"]["user"]
+            .as_object_mut()
+            .unwrap()
+            .remove("isAPI");
+        let bytes = serde_json::to_vec(&v).unwrap();
+        let a = authentication(decode(Endpoint::Login, 200, &bytes, SENT).unwrap(), false).unwrap();
+        assert!(!a.user().is_api());
+    }
+
+    #[test]
+    fn snippets_are_one_short_line() {
+        let long = "x".repeat(1000);
+        assert_eq!(snippet(long.as_bytes()).chars().count(), 201);
+        assert_eq!(snippet(b"a\r\nb"), "a  b");
+        assert_eq!(snippet(b"  "), "empty body");
+    }
+}

@@ -1,0 +1,337 @@
+//! [`Session`]: one account's token cache in front of a [`Client`].
+//!
+//! The rules (from `api.md`):
+//! - a token is handed out as is until its refresh window opens: `refresh_before` (5 min)
+//!   before `expiresAt`, but never earlier than half-way through its lifetime;
+//! - inside the window the current token is still handed out at once while one background
+//!   login renews it; if that renewal fails the old token is used until it really expires;
+//! - only callers with no valid token wait, and they all share one login (single flight).
+//!
+//! The one login in flight is a [`Shared`] future kept in the state: whoever needs the result
+//! awaits a clone, and it stores its own result, so a caller that gives up does not lose it.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use futures_util::future::{BoxFuture, FutureExt, Shared};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::authentication::Authentication;
+use crate::client::Client;
+use crate::config::validate_path;
+use crate::credentials::Credentials;
+use crate::envelope::Endpoint;
+use crate::error::{Error, ErrorKind, Result};
+
+type Login = Shared<BoxFuture<'static, Result<Arc<Authentication>>>>;
+
+/// A client plus one account's credentials, with a token cache.
+///
+/// Cheap to clone (clones share the cache) and safe to share between tasks and threads.
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    credentials: Credentials,
+    background: Background,
+    state: Mutex<State>,
+}
+
+/// How a renewal runs while callers keep using the current token.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Background {
+    /// On the caller's tokio runtime (the async face).
+    Tokio,
+    /// On a short-lived thread driving the shared blocking runtime (the blocking faces, whose
+    /// runtime only runs while some caller is inside it).
+    Thread,
+}
+
+#[derive(Default)]
+struct State {
+    token: Option<Cached>,
+    login: Option<InFlight>,
+}
+
+struct Cached {
+    auth: Arc<Authentication>,
+    /// From this moment (ms since the epoch) a background renewal is due.
+    renew_at: i64,
+}
+
+struct InFlight {
+    /// A login started by another process (before a `fork()`) can never finish here.
+    pid: u32,
+    login: Login,
+}
+
+enum Lookup {
+    Ready(Arc<Authentication>),
+    Wait(Login),
+}
+
+impl Session {
+    pub(crate) fn new(client: Client, credentials: Credentials, background: Background) -> Session {
+        Session {
+            inner: Arc::new(Inner {
+                client,
+                credentials,
+                background,
+                state: Mutex::new(State::default()),
+            }),
+        }
+    }
+
+    /// The client this session logs in and calls through.
+    pub fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
+    /// The account's username.
+    pub fn username(&self) -> &str {
+        self.inner.credentials.username()
+    }
+
+    /// A valid access token: the cached one while fresh, else after one shared login.
+    pub async fn access_token(&self) -> Result<String> {
+        Ok(self.authentication().await?.access_token.clone())
+    }
+
+    /// The current login (cached, renewed, or new), with its token, expiry, user and ticket.
+    pub async fn authentication(&self) -> Result<Arc<Authentication>> {
+        match self.lookup()? {
+            Lookup::Ready(auth) => Ok(auth),
+            Lookup::Wait(login) => login.await,
+        }
+    }
+
+    /// Drops the cached token; the next use logs in again.
+    pub fn invalidate(&self) {
+        self.state().token = None;
+    }
+
+    /// POSTs `body` as JSON to `path` with the bearer token and returns `success.data`.
+    ///
+    /// On HTTP 401 the token is dropped, a fresh login made and the call sent once more; a
+    /// second 401 is an `authentication` error. A business error is an `api` error.
+    pub async fn call<B: Serialize + ?Sized>(&self, path: &str, body: &B) -> Result<Value> {
+        self.call_with_uuid(path, body, None).await
+    }
+
+    /// [`call`](Self::call) with the caller's own request reference in the `uuid` header.
+    pub async fn call_with_uuid<B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+        uuid: Option<&str>,
+    ) -> Result<Value> {
+        validate_path(path)?;
+        let body = serde_json::to_vec(body).map(Bytes::from).map_err(|e| {
+            Error::invalid_argument(format!("the call's body is not JSON-serialisable: {e}"))
+        })?;
+        let auth = self.authentication().await?;
+        let client = &self.inner.client;
+        let first = client
+            .post(Endpoint::Call, path, &body, Some(&auth.access_token), uuid)
+            .await;
+        let success = match first {
+            Err(e) if e.status() == Some(401) => {
+                self.forget(&auth);
+                let auth = self.authentication().await?;
+                client
+                    .post(Endpoint::Call, path, &body, Some(&auth.access_token), uuid)
+                    .await
+                    .map_err(|e| match e.status() {
+                        Some(401) => e.with_kind(ErrorKind::Authentication),
+                        _ => e,
+                    })?
+            }
+            other => other?,
+        };
+        Ok(success.data)
+    }
+
+    /// Decides, under the lock, between handing out the cached token and waiting for a login.
+    fn lookup(&self) -> Result<Lookup> {
+        self.inner.credentials.validate()?;
+        let now = now_ms();
+        let mut state = self.state();
+        if let Some(cached) = &state.token {
+            let auth = cached.auth.clone();
+            if now < cached.renew_at {
+                return Ok(Lookup::Ready(auth));
+            }
+            if now < auth.expires_at {
+                if self.in_flight(&state).is_none() {
+                    let login = self.start_login(&mut state);
+                    self.inner.background.spawn(login);
+                }
+                return Ok(Lookup::Ready(auth));
+            }
+            state.token = None;
+        }
+        let login = match self.in_flight(&state) {
+            Some(login) => login,
+            None => self.start_login(&mut state),
+        };
+        Ok(Lookup::Wait(login))
+    }
+
+    fn in_flight(&self, state: &State) -> Option<Login> {
+        state
+            .login
+            .as_ref()
+            .filter(|f| f.pid == std::process::id())
+            .map(|f| f.login.clone())
+    }
+
+    /// Creates the one login in flight. It holds only a weak reference to the session, so a
+    /// login nobody waits for any more cannot keep the session alive.
+    fn start_login(&self, state: &mut State) -> Login {
+        let client = self.inner.client.clone();
+        let credentials = self.inner.credentials.clone();
+        let session = Arc::downgrade(&self.inner);
+        let login = async move {
+            let result = client.authenticate(&credentials).await.map(Arc::new);
+            store(&session, &result);
+            result
+        }
+        .boxed()
+        .shared();
+        state.login = Some(InFlight {
+            pid: std::process::id(),
+            login: login.clone(),
+        });
+        login
+    }
+
+    /// Drops the cached token if it is still `used` (a 401 for it), not a newer one.
+    fn forget(&self, used: &Authentication) {
+        let mut state = self.state();
+        if state
+            .token
+            .as_ref()
+            .is_some_and(|c| c.auth.access_token == used.access_token)
+        {
+            state.token = None;
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Records a login's outcome: a new token replaces the old; a failure keeps the old one (still
+/// valid until it expires) but waits a little before the next background attempt.
+fn store(session: &Weak<Inner>, result: &Result<Arc<Authentication>>) {
+    let Some(inner) = session.upgrade() else {
+        return;
+    };
+    let mut state = inner.state.lock().unwrap_or_else(PoisonError::into_inner);
+    state.login = None;
+    let now = now_ms();
+    match result {
+        Ok(auth) => {
+            let renew_at = renew_at(now, auth.expires_at, inner.client.config().refresh_before);
+            state.token = Some(Cached {
+                auth: auth.clone(),
+                renew_at,
+            });
+        }
+        Err(error) => {
+            if let Some(cached) = &mut state.token {
+                let pause = ((cached.auth.expires_at - now) / 4).clamp(1_000, 30_000);
+                cached.renew_at = now + pause;
+                tracing::warn!(
+                    target: "xpay_auth",
+                    code = error.code(), uuid = error.uuid(),
+                    "token renewal failed; the current token stays in use until it expires"
+                );
+            }
+        }
+    }
+}
+
+/// When to start renewing a token received at `now`: `refresh_before` ahead of its expiry, but
+/// no earlier than half-way through its lifetime.
+fn renew_at(now: i64, expires_at: i64, refresh_before: Duration) -> i64 {
+    let lifetime = (expires_at - now).max(0);
+    let window = (refresh_before.as_millis().min(i64::MAX as u128) as i64).min(lifetime / 2);
+    expires_at - window
+}
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Background {
+    fn spawn(self, login: Login) {
+        // The result is stored by the login itself; nobody needs the handle.
+        let run = async move {
+            let _ = login.await;
+        };
+        match self {
+            Background::Tokio => {
+                if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                    handle.spawn(run);
+                }
+            }
+            Background::Thread => {
+                let spawned = std::thread::Builder::new()
+                    .name("xpay-auth-renewal".into())
+                    .spawn(move || crate::runtime::block_on_shared(run));
+                if let Err(e) = spawned {
+                    tracing::warn!(target: "xpay_auth", "could not start a token renewal thread: {e}");
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state();
+        let token = state
+            .token
+            .as_ref()
+            .map(|c| crate::redact::Redacted(&c.auth.access_token).to_string());
+        f.debug_struct("Session")
+            .field("base_url", &self.inner.client.base_url())
+            .field("username", &self.inner.credentials.username())
+            .field("token", &token)
+            .field(
+                "expires_at",
+                &state.token.as_ref().map(|c| c.auth.expires_at),
+            )
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_window_is_five_minutes_capped_at_half_the_lifetime() {
+        let five = Duration::from_secs(300);
+        let hour = 3_600_000;
+        assert_eq!(renew_at(0, hour, five), hour - 300_000);
+        assert_eq!(renew_at(0, 60_000, five), 30_000);
+        assert_eq!(renew_at(1_000, 1_000, five), 1_000);
+        assert_eq!(renew_at(5_000, 1_000, five), 1_000);
+        assert_eq!(renew_at(0, hour, Duration::MAX), hour / 2);
+    }
+}

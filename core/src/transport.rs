@@ -1,0 +1,138 @@
+//! One HTTP attempt: build the POST, send it, read the reply under the size cap, and say how
+//! it failed in the terms the retry policy needs. No decoding and no retrying happen here.
+
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
+
+use crate::config::Config;
+use crate::error::{Error, ErrorKind};
+use crate::retry::Failure;
+
+/// A reply as received: status, headers and the whole body (at most `max_body_bytes`).
+pub(crate) struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// An attempt that got no usable reply: why (for the retry policy) and the error to report.
+pub(crate) struct AttemptError {
+    pub failure: Option<Failure>,
+    pub error: Error,
+}
+
+/// What one attempt sends.
+pub(crate) struct Attempt<'a> {
+    pub path: &'a str,
+    pub body: &'a Bytes,
+    pub bearer: Option<&'a str>,
+    pub uuid: &'a str,
+}
+
+pub(crate) async fn send(
+    http: &reqwest::Client,
+    config: &Config,
+    attempt: Attempt<'_>,
+) -> Result<Reply, AttemptError> {
+    let started = Instant::now();
+    let mut request = http
+        .post(format!("{}{}", config.base_url, attempt.path))
+        .header(CONTENT_TYPE, "application/json")
+        .header("uuid", attempt.uuid)
+        .body(attempt.body.clone());
+    if let Some(token) = attempt.bearer {
+        request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let result = match request.send().await {
+        Ok(response) => read(response, config.max_body_bytes).await,
+        Err(e) => Err(classify(e)),
+    };
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
+    match &result {
+        Ok(reply) => tracing::debug!(
+            target: "xpay_auth",
+            path = attempt.path, uuid = attempt.uuid, status = reply.status, elapsed_ms,
+            "xpay request"
+        ),
+        Err(e) => tracing::debug!(
+            target: "xpay_auth",
+            path = attempt.path, uuid = attempt.uuid, code = e.error.code(), elapsed_ms,
+            "xpay request failed: {}", e.error.message()
+        ),
+    }
+    result.map_err(|mut e| {
+        e.error = e.error.with_uuid(Some(attempt.uuid.to_owned()));
+        e
+    })
+}
+
+/// Reads the body, refusing more than `max` bytes (checked against `Content-Length` first, then
+/// while streaming, so a huge reply never sits in memory).
+async fn read(mut response: reqwest::Response, max: usize) -> Result<Reply, AttemptError> {
+    let status = response.status().as_u16();
+    let too_large = |status| AttemptError {
+        failure: None,
+        error: Error::decode(format!("the reply is larger than the {max}-byte limit"))
+            .with_status(status),
+    };
+    let declared = response
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > max as u64) {
+        return Err(too_large(status));
+    }
+    let mut body = BytesMut::with_capacity(declared.unwrap_or(0) as usize);
+    while let Some(chunk) = response.chunk().await.map_err(classify)? {
+        if body.len() + chunk.len() > max {
+            return Err(too_large(status));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Reply {
+        status,
+        headers: std::mem::take(response.headers_mut()),
+        body: body.freeze(),
+    })
+}
+
+/// Maps a transport failure to an error code and to what the retry policy needs to know.
+fn classify(e: reqwest::Error) -> AttemptError {
+    let (failure, kind, what) = if e.is_timeout() {
+        (
+            Failure::TimedOut,
+            ErrorKind::Timeout,
+            "the request timed out",
+        )
+    } else if e.is_connect() {
+        (
+            Failure::NotSent,
+            ErrorKind::Connection,
+            "could not connect to the server",
+        )
+    } else {
+        (
+            Failure::Broken,
+            ErrorKind::Connection,
+            "the connection failed",
+        )
+    };
+    // reqwest's message names the URL, never headers or bodies, so it carries no secret.
+    let detail = root_cause(&e);
+    let error = Error::new(kind, format!("{what}: {detail}")).with_source(e);
+    AttemptError {
+        failure: Some(failure),
+        error,
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}

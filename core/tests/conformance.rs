@@ -32,7 +32,10 @@ fn main() {
             match run_scenario(&mock, &runtime, face, scenario) {
                 Ok(()) => {
                     passed += 1;
-                    println!("ok     {face:?} {name} ({} ms)", started.elapsed().as_millis());
+                    println!(
+                        "ok     {face:?} {name} ({} ms)",
+                        started.elapsed().as_millis()
+                    );
                 }
                 Err(why) => {
                     failed += 1;
@@ -61,7 +64,10 @@ fn load_scenarios() -> Vec<Value> {
             let text = std::fs::read_to_string(f).expect("readable scenario file");
             match serde_json::from_str::<Value>(&text).expect("valid scenario JSON") {
                 Value::Array(items) => items,
-                other => panic!("{}: expected an array of scenarios, got {other}", f.display()),
+                other => panic!(
+                    "{}: expected an array of scenarios, got {other}",
+                    f.display()
+                ),
             }
         })
         .collect()
@@ -75,8 +81,15 @@ enum FaceKind {
 
 /// The face under test, behind one set of operations returning canonical JSON.
 enum Face<'a> {
-    Async { rt: &'a tokio::runtime::Runtime, client: Client, session: Session },
-    Blocking { client: blocking::Client, session: blocking::Session },
+    Async {
+        rt: &'a tokio::runtime::Runtime,
+        client: Client,
+        session: Session,
+    },
+    Blocking {
+        client: blocking::Client,
+        session: blocking::Session,
+    },
 }
 
 impl Face<'_> {
@@ -137,7 +150,10 @@ impl Face<'_> {
                             })
                         })
                         .collect();
-                    handles.into_iter().map(|h| h.join().expect("thread did not panic")).collect()
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().expect("thread did not panic"))
+                        .collect()
                 })
             }
         }
@@ -164,9 +180,16 @@ struct Run<'a> {
     saved: HashMap<String, String>,
 }
 
-fn run_scenario(mock: &MockServer, rt: &tokio::runtime::Runtime, kind: FaceKind, sc: &Value) -> Result<(), String> {
+fn run_scenario(
+    mock: &MockServer,
+    rt: &tokio::runtime::Runtime,
+    kind: FaceKind,
+    sc: &Value,
+) -> Result<(), String> {
     let reset = sc.get("mock").cloned().unwrap_or(json!({}));
-    mock.reset(Some(serde_json::from_value(reset).map_err(|e| format!("bad mock settings: {e}"))?));
+    mock.reset(Some(
+        serde_json::from_value(reset).map_err(|e| format!("bad mock settings: {e}"))?,
+    ));
     let client_opts = sc.get("client").cloned().unwrap_or(json!({}));
     let base_url = match client_opts["base_url"].as_str().unwrap_or("mock") {
         "refused" => refused_url(),
@@ -175,25 +198,48 @@ fn run_scenario(mock: &MockServer, rt: &tokio::runtime::Runtime, kind: FaceKind,
     let timeout = Duration::from_millis(client_opts["timeout_ms"].as_u64().unwrap_or(5000));
     let retries = client_opts["max_retries"].as_u64().unwrap_or(2) as u32;
     let account = (
-        sc["session"]["username"].as_str().unwrap_or(DEFAULT_USERNAME).to_owned(),
-        sc["session"]["secret_key"].as_str().unwrap_or(DEFAULT_SECRET).to_owned(),
+        sc["session"]["username"]
+            .as_str()
+            .unwrap_or(DEFAULT_USERNAME)
+            .to_owned(),
+        sc["session"]["secret_key"]
+            .as_str()
+            .unwrap_or(DEFAULT_SECRET)
+            .to_owned(),
     );
     let session_creds = Credentials::new(&account.0, &account.1);
     let face = match kind {
         FaceKind::Async => {
-            let client = Client::builder().base_url(&base_url).timeout(timeout).max_retries(retries).build();
+            let client = Client::builder()
+                .base_url(&base_url)
+                .timeout(timeout)
+                .max_retries(retries)
+                .build();
             let client = client.map_err(|e| e.to_string())?;
             let session = client.session(session_creds.clone());
-            Face::Async { rt, client, session }
+            Face::Async {
+                rt,
+                client,
+                session,
+            }
         }
         FaceKind::Blocking => {
-            let client = blocking::Client::builder().base_url(&base_url).timeout(timeout).max_retries(retries).build();
+            let client = blocking::Client::builder()
+                .base_url(&base_url)
+                .timeout(timeout)
+                .max_retries(retries)
+                .build();
             let client = client.map_err(|e| e.to_string())?;
             let session = client.session(session_creds.clone());
             Face::Blocking { client, session }
         }
     };
-    let mut run = Run { mock, face, account, saved: HashMap::new() };
+    let mut run = Run {
+        mock,
+        face,
+        account,
+        saved: HashMap::new(),
+    };
     let steps = sc["steps"].as_array().ok_or("no steps")?;
     for (i, step) in steps.iter().enumerate() {
         run.step(step).map_err(|e| format!("step {}: {e}", i + 1))?;
@@ -212,8 +258,10 @@ fn refused_url() -> String {
 impl Run<'_> {
     fn step(&mut self, step: &Value) -> Result<(), String> {
         let outcome: Option<Result<Value, Value>> = if let Some(q) = step.get("queue") {
-            let replies = serde_json::from_value(q["replies"].clone()).map_err(|e| format!("bad replies: {e}"))?;
-            self.mock.queue(q["path"].as_str().ok_or("queue needs a path")?, replies);
+            let replies = serde_json::from_value(q["replies"].clone())
+                .map_err(|e| format!("bad replies: {e}"))?;
+            self.mock
+                .queue(q["path"].as_str().ok_or("queue needs a path")?, replies);
             None
         } else if let Some(args) = step.get("authenticate") {
             let creds = Credentials::new(
@@ -223,10 +271,20 @@ impl Run<'_> {
             .with_is_api(args["is_api"].as_bool().unwrap_or(true));
             Some(self.face.authenticate(&creds).map_err(|e| error_json(&e)))
         } else if step.get("access_token").is_some() {
-            Some(self.face.access_token().map(|t| json!({"access_token": t})).map_err(|e| error_json(&e)))
+            Some(
+                self.face
+                    .access_token()
+                    .map(|t| json!({"access_token": t}))
+                    .map_err(|e| error_json(&e)),
+            )
         } else if let Some(args) = step.get("call") {
             let path = args["path"].as_str().ok_or("call needs a path")?;
-            Some(self.face.call(path, &args["body"]).map(|d| json!({"data": d})).map_err(|e| error_json(&e)))
+            Some(
+                self.face
+                    .call(path, &args["body"])
+                    .map(|d| json!({"data": d}))
+                    .map_err(|e| error_json(&e)),
+            )
         } else if step.get("invalidate").is_some() {
             self.face.invalidate();
             None
@@ -234,42 +292,59 @@ impl Run<'_> {
             self.mock.revoke_tokens();
             None
         } else if let Some(args) = step.get("concurrent_access_tokens") {
-            let n = args["n"].as_u64().ok_or("concurrent_access_tokens needs n")? as usize;
+            let n = args["n"]
+                .as_u64()
+                .ok_or("concurrent_access_tokens needs n")? as usize;
             let results = self.face.concurrent_access_tokens(n);
-            let distinct: std::collections::HashSet<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+            let distinct: std::collections::HashSet<_> =
+                results.iter().filter_map(|r| r.as_ref().ok()).collect();
             let errors = results.iter().filter(|r| r.is_err()).count();
-            Some(Ok(json!({"count": results.len(), "distinct": distinct.len(), "errors": errors})))
+            Some(Ok(
+                json!({"count": results.len(), "distinct": distinct.len(), "errors": errors}),
+            ))
         } else if let Some(args) = step.get("poll_access_token") {
             Some(self.poll(args)?)
         } else {
             return Err(format!("unknown step {step}"));
         };
         if let (Some(name), Some(Ok(v))) = (step.get("save").and_then(Value::as_str), &outcome) {
-            let token = v["access_token"].as_str().ok_or("save needs an access_token result")?;
+            let token = v["access_token"]
+                .as_str()
+                .ok_or("save needs an access_token result")?;
             self.saved.insert(name.to_owned(), token.to_owned());
         }
         if let Some(expect) = step.get("expect") {
-            let outcome = outcome.as_ref().ok_or("this step has no result to expect")?;
+            let outcome = outcome
+                .as_ref()
+                .ok_or("this step has no result to expect")?;
             self.check_outcome(expect, outcome)?;
         }
         if let Some(counts) = step.get("requests").and_then(Value::as_object) {
             for (path, want) in counts {
                 let got = self.mock.request_count(path);
                 if Some(got) != want.as_u64() {
-                    return Err(format!("{path}: expected {want} requests, the mock counted {got}"));
+                    return Err(format!(
+                        "{path}: expected {want} requests, the mock counted {got}"
+                    ));
                 }
             }
         }
         if let Some(want) = step.get("last_request") {
-            let last = self.mock.requests().pop().ok_or("the mock recorded no request")?;
+            let last = self
+                .mock
+                .requests()
+                .pop()
+                .ok_or("the mock recorded no request")?;
             let last = serde_json::to_value(&last).map_err(|e| e.to_string())?;
-            self.matches(want, &last).map_err(|e| format!("last request: {e}"))?;
+            self.matches(want, &last)
+                .map_err(|e| format!("last request: {e}"))?;
         }
         Ok(())
     }
 
     fn poll(&self, args: &Value) -> Result<Result<Value, Value>, String> {
-        let deadline = Instant::now() + Duration::from_millis(args["deadline_ms"].as_u64().unwrap_or(10_000));
+        let deadline =
+            Instant::now() + Duration::from_millis(args["deadline_ms"].as_u64().unwrap_or(10_000));
         loop {
             let result = self.face.access_token();
             let done = match (&args["until_requests"], &args["until_changed"]) {
@@ -283,10 +358,14 @@ impl Run<'_> {
                 _ => return Err("poll_access_token needs until_requests or until_changed".into()),
             };
             if done {
-                return Ok(result.map(|t| json!({"access_token": t})).map_err(|e| error_json(&e)));
+                return Ok(result
+                    .map(|t| json!({"access_token": t}))
+                    .map_err(|e| error_json(&e)));
             }
             if Instant::now() > deadline {
-                return Err(format!("poll_access_token: condition not met by the deadline ({args})"));
+                return Err(format!(
+                    "poll_access_token: condition not met by the deadline ({args})"
+                ));
             }
             // Polling, not waiting: give the renewal a moment of the CPU between looks.
             std::thread::sleep(Duration::from_millis(1));
@@ -308,30 +387,59 @@ impl Run<'_> {
     }
 }
 
-fn matches_at(at: &str, want: &Value, got: &Value, saved: &HashMap<String, String>) -> Result<(), String> {
+fn matches_at(
+    at: &str,
+    want: &Value,
+    got: &Value,
+    saved: &HashMap<String, String>,
+) -> Result<(), String> {
     let fail = |why: String| Err(format!("at `{at}`: {why} (got {got})"));
     if let Some((key, arg)) = matcher(want) {
         let ok = match key {
             "$present" => !got.is_null(),
             "$absent" => got.is_null(),
-            "$prefix" => got.as_str().zip(arg.as_str()).is_some_and(|(g, p)| g.starts_with(p)),
-            "$contains" => got.as_str().zip(arg.as_str()).is_some_and(|(g, p)| g.contains(p)),
+            "$prefix" => got
+                .as_str()
+                .zip(arg.as_str())
+                .is_some_and(|(g, p)| g.starts_with(p)),
+            "$contains" => got
+                .as_str()
+                .zip(arg.as_str())
+                .is_some_and(|(g, p)| g.contains(p)),
             "$uuid" => got.as_str().is_some_and(is_uuid),
             "$type" => arg.as_str() == Some(json_type(got)),
-            "$saved" => got.as_str().is_some() && saved.get(arg.as_str().unwrap_or("")).map(String::as_str) == got.as_str(),
-            "$not_saved" => got.as_str().is_some() && saved.get(arg.as_str().unwrap_or("")).map(String::as_str) != got.as_str(),
+            "$saved" => {
+                got.as_str().is_some()
+                    && saved.get(arg.as_str().unwrap_or("")).map(String::as_str) == got.as_str()
+            }
+            "$not_saved" => {
+                got.as_str().is_some()
+                    && saved.get(arg.as_str().unwrap_or("")).map(String::as_str) != got.as_str()
+            }
             "$min_length" => {
-                let len = got.as_str().map(|s| s.chars().count()).or(got.as_array().map(Vec::len));
+                let len = got
+                    .as_str()
+                    .map(|s| s.chars().count())
+                    .or(got.as_array().map(Vec::len));
                 len.zip(arg.as_u64()).is_some_and(|(l, n)| l as u64 >= n)
             }
             other => return fail(format!("unknown matcher {other}")),
         };
-        return if ok { Ok(()) } else { fail(format!("does not match {want}")) };
+        return if ok {
+            Ok(())
+        } else {
+            fail(format!("does not match {want}"))
+        };
     }
     match (want, got) {
         (Value::Object(w), Value::Object(g)) => {
             for (k, wv) in w {
-                matches_at(&format!("{at}.{k}"), wv, g.get(k).unwrap_or(&Value::Null), saved)?;
+                matches_at(
+                    &format!("{at}.{k}"),
+                    wv,
+                    g.get(k).unwrap_or(&Value::Null),
+                    saved,
+                )?;
             }
             Ok(())
         }
@@ -366,5 +474,8 @@ fn json_type(v: &Value) -> &'static str {
 
 fn is_uuid(s: &str) -> bool {
     let parts: Vec<_> = s.split('-').collect();
-    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12]) && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
 }

@@ -1,0 +1,131 @@
+//! The client's surface beyond the shared scenarios: options, headers, argument checks.
+
+use std::time::Duration;
+
+use serde_json::json;
+use xpay_auth::{blocking, Client, Credentials, ErrorKind};
+use xpay_mock::{MockConfig, MockServer};
+
+fn creds() -> Credentials {
+    Credentials::new("demo@xpay.test", "demo-secret")
+}
+
+#[tokio::test]
+async fn sends_the_rust_user_agent_and_a_fresh_uuid_per_request() {
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    let client = Client::builder().base_url(mock.base_url()).build().unwrap();
+    let session = client.session(creds());
+    session.call("/client/echo", &1).await.unwrap();
+    session.call("/client/echo", &2).await.unwrap();
+    let requests = mock.requests();
+    assert_eq!(requests.len(), 3);
+    let ua = format!("xpay-auth-rust/{}", xpay_auth::VERSION);
+    assert!(requests
+        .iter()
+        .all(|r| r.headers.get("user-agent") == Some(&ua)));
+    let uuids: std::collections::HashSet<_> =
+        requests.iter().map(|r| r.headers["uuid"].clone()).collect();
+    assert_eq!(uuids.len(), 3, "every request has its own uuid");
+}
+
+#[tokio::test]
+async fn a_caller_chosen_uuid_is_sent_and_surfaced() {
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    let client = Client::builder().base_url(mock.base_url()).build().unwrap();
+    let session = client.session(creds());
+    let mine = "11111111-2222-4333-8444-555555555555";
+    session
+        .call_with_uuid("/client/echo", &json!({}), Some(mine))
+        .await
+        .unwrap();
+    assert_eq!(mock.requests().last().unwrap().headers["uuid"], mine);
+    mock.queue(
+        "/client/echo",
+        vec![xpay_mock::Reply::text("nope").with_status(502)],
+    );
+    let err = session
+        .call_with_uuid("/client/echo", &json!({}), Some(mine))
+        .await
+        .unwrap_err();
+    assert_eq!(err.uuid(), Some(mine));
+}
+
+#[tokio::test]
+async fn bad_options_fail_before_any_io() {
+    for url in ["http://example.com", "ftp://127.0.0.1", "nonsense"] {
+        let err = Client::builder().base_url(url).build().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{url}");
+        assert!(
+            err.message().contains(url),
+            "the message names the URL: {}",
+            err.message()
+        );
+    }
+    let err = Client::builder()
+        .user_agent("bad\nagent")
+        .build()
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_argument");
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_serialisable_is_an_invalid_argument() {
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    let client = Client::builder().base_url(mock.base_url()).build().unwrap();
+    let mut bad = std::collections::HashMap::new();
+    bad.insert((1, 2), 3); // tuple keys cannot be JSON object keys
+    let err = client
+        .session(creds())
+        .call("/client/echo", &bad)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_argument");
+    assert_eq!(mock.request_count("/client/authenticate"), 0);
+}
+
+#[tokio::test]
+async fn blocking_calls_from_async_code_are_refused_not_a_panic() {
+    let client = blocking::Client::builder()
+        .base_url("http://127.0.0.1:9")
+        .build()
+        .unwrap();
+    let err = client.authenticate(&creds()).unwrap_err();
+    assert_eq!(err.code(), "invalid_argument");
+}
+
+#[test]
+fn the_connect_timeout_is_a_timeout() {
+    // 10.255.255.1 is never reached here: the builder refuses plain http to it before I/O.
+    let err = blocking::Client::builder()
+        .base_url("http://10.255.255.1")
+        .build()
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_argument");
+    let client = blocking::Client::builder()
+        .base_url("http://127.0.0.1:9")
+        .connect_timeout(Duration::from_millis(200))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let err = client.authenticate(&creds()).unwrap_err();
+    assert!(matches!(err.code(), "connection" | "timeout"), "{err}");
+}
+
+#[test]
+fn sessions_share_one_login_across_threads_and_expose_the_authentication() {
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    let client = blocking::Client::builder()
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let session = client.session(creds());
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| session.call("/client/echo", &json!({"x": 1})).unwrap());
+        }
+    });
+    assert_eq!(mock.request_count("/client/authenticate"), 1);
+    let auth = session.authentication().unwrap();
+    assert_eq!(auth.user().username(), "demo@xpay.test");
+    assert_eq!(session.username(), "demo@xpay.test");
+}

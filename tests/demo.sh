@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The demo's body, run by `make demo` inside tests/with-mock.sh: each face logs in and makes one
+# call against the same local mock. Release builds only (see the Makefile).
+set -euo pipefail
+echo "xpay-mock at $XPAY_BASE_URL (account $XPAY_USERNAME)"
+echo
+echo "== Rust (crate xpay-auth) =="
+target/release/examples/demo

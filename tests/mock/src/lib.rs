@@ -1,0 +1,145 @@
+//! `xpay-mock`: a local stand-in for the xPay.Stream API, for tests,
+//! benchmarks, demos and offline development.
+//!
+//! It is a real HTTP/1.1 server (tokio + hyper, keep-alive) that imitates the
+//! login (`POST /client/authenticate`) and offers an authenticated echo
+//! (`POST /client/echo`). Control endpoints under `/__mock/` (or the methods
+//! of [`MockServer`]) script replies (errors, delays, slow or oversize
+//! bodies, dropped connections) and show what the mock received.
+//!
+//! ```no_run
+//! use xpay_mock::{MockConfig, MockServer, Reply};
+//!
+//! let server = MockServer::start(MockConfig::default())?;
+//! server.queue("/client/authenticate", vec![Reply::empty(503).with_header("Retry-After", "0")]);
+//! println!("point the client at {}", server.base_url());
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+
+mod config;
+mod control;
+mod reply;
+mod response;
+mod server;
+mod service;
+mod state;
+mod xpay;
+
+use std::fmt;
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+pub use config::{MockConfig, ResetConfig, UuidPlacement, DEFAULT_ACCOUNT, DEFAULT_TOKEN_TTL_MS};
+pub use control::CONTROL_PREFIX;
+pub use reply::Reply;
+pub use service::MAX_REQUEST_BODY;
+pub use state::{RecordedRequest, RECORDED_REQUESTS};
+pub use xpay::{ECHO_PATH, LOGIN_PATH};
+
+use config::Settings;
+use state::Shared;
+
+/// Worker threads of the runtime started by [`MockServer::start`].
+pub const DEFAULT_WORKER_THREADS: usize = 2;
+
+/// A running mock server. Dropping it (or calling [`MockServer::shutdown`])
+/// stops it.
+pub struct MockServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    running: server::Running,
+}
+
+impl MockServer {
+    /// Starts the server on its own thread with its own multi-thread tokio
+    /// runtime (2 worker threads), so it works whether or not the caller is
+    /// inside a runtime; returns once it is listening.
+    pub fn start(config: MockConfig) -> io::Result<MockServer> {
+        Self::start_with_threads(config, DEFAULT_WORKER_THREADS)
+    }
+
+    /// Like [`MockServer::start`], with `worker_threads` runtime workers
+    /// (at least 1), for benchmarks that need more.
+    pub fn start_with_threads(config: MockConfig, worker_threads: usize) -> io::Result<MockServer> {
+        // Bound here, before returning, so the port accepts connections as
+        // soon as the caller learns it.
+        let listener = TcpListener::bind((config.host.as_str(), config.port))?;
+        let shared = Arc::new(Shared::new(Settings::from_config(&config)));
+        let (addr, running) = server::spawn(listener, Arc::clone(&shared), worker_threads)?;
+        Ok(MockServer {
+            addr,
+            shared,
+            running,
+        })
+    }
+
+    /// The base URL clients should use, e.g. `http://127.0.0.1:43127`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Requests received on `path` (without query) since start or the last reset.
+    pub fn request_count(&self, path: &str) -> u64 {
+        self.shared.count(path)
+    }
+
+    /// Request counts of every path seen since start or the last reset.
+    pub fn request_counts(&self) -> std::collections::BTreeMap<String, u64> {
+        self.shared.counts()
+    }
+
+    /// The last [`RECORDED_REQUESTS`] requests (control requests excluded),
+    /// oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.recorded(None)
+    }
+
+    /// Appends `replies` to `path`'s queue: each of the next requests to
+    /// `path` gets one of them, in order, instead of the built-in answer.
+    pub fn queue(&self, path: &str, replies: Vec<Reply>) {
+        self.shared.queue(path, replies);
+    }
+
+    /// Clears queues, counts, recorded requests and issued tokens. Settings
+    /// return to their start-up values, except those given in `config`.
+    pub fn reset(&self, config: Option<ResetConfig>) {
+        self.shared.reset(config);
+    }
+
+    /// Changes only the settings given in `config`, clearing nothing.
+    pub fn configure(&self, config: ResetConfig) {
+        self.shared.configure(config);
+    }
+
+    /// Forgets every issued token: the next `/client/echo` gets `401`.
+    pub fn revoke_tokens(&self) {
+        self.shared.revoke_tokens();
+    }
+
+    /// Stops accepting, closes open connections and ends the runtime thread.
+    pub fn shutdown(mut self) {
+        self.running.stop();
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        self.running.stop();
+    }
+}
+
+impl fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockServer")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}

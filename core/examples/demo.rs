@@ -24,7 +24,10 @@ async fn main() -> Result<(), xpay_auth::Error> {
 
     let session = client.session(credentials);
     let data = session
-        .call("/client/echo", &serde_json::json!({"hello": "xpay", "from": "rust"}))
+        .call(
+            "/client/echo",
+            &serde_json::json!({"hello": "xpay", "from": "rust"}),
+        )
         .await?;
     println!("call   /client/echo -> {data}");
     Ok(())

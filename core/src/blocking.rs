@@ -1,6 +1,7 @@
 //! The blocking face: the same [`Client`] and [`Session`] without `async`, for programs with no
 //! async runtime (and for the C and Python bindings). Each method runs the async one on the
-//! process's shared runtime, on the calling thread; see [`crate::runtime`] for why.
+//! process's shared current-thread runtime, driven by the waiting caller itself, so a blocking
+//! call costs no hand-over to a worker thread. Safe after `fork()`.
 //!
 //! ```no_run
 //! use xpay_auth::{blocking, Credentials};

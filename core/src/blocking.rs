@@ -50,6 +50,16 @@ impl Client {
         self.inner.base_url()
     }
 
+    /// Closes the connection pool (see [`crate::Client::close`]).
+    pub fn close(&self) {
+        self.inner.close()
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+
     /// Logs in once (no caching). See [`crate::Client::authenticate`].
     pub fn authenticate(&self, credentials: &Credentials) -> Result<Authentication> {
         block_on(self.inner.authenticate(credentials))?

@@ -2,6 +2,7 @@
 //! loop every xPay call goes through (attempt, decode, retry per the policy).
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
@@ -32,6 +33,7 @@ struct Inner {
     config: Config,
     /// The pool belongs to the process that built it: (pid, client).
     http: Mutex<(u32, reqwest::Client)>,
+    closed: AtomicBool,
 }
 
 impl Client {
@@ -51,6 +53,7 @@ impl Client {
             inner: Arc::new(Inner {
                 config,
                 http: Mutex::new((std::process::id(), http)),
+                closed: AtomicBool::new(false),
             }),
         })
     }
@@ -62,6 +65,25 @@ impl Client {
 
     pub(crate) fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// Closes the connection pool of this client and of every clone and session made from it.
+    /// Later requests fail with `invalid_argument`; closing twice is harmless.
+    pub fn close(&self) {
+        self.inner.closed.store(true, Ordering::Release);
+        // Dropping the pool closes its idle keep-alive connections now, not at process exit.
+        if let Ok(empty) = reqwest::Client::builder().build() {
+            self.inner
+                .http
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .1 = empty;
+        }
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.load(Ordering::Acquire)
     }
 
     /// Logs in once (no caching): `POST /client/authenticate`.
@@ -109,6 +131,11 @@ impl Client {
             Endpoint::Login => Idempotency::Safe,
             Endpoint::Call => Idempotency::Unsafe,
         };
+        if self.is_closed() {
+            return Err(Error::invalid_argument(
+                "the client was closed: create a new client to make requests",
+            ));
+        }
         let http = self.http();
         let config = self.config();
         let mut retries = 0;

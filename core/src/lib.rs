@@ -47,7 +47,7 @@ mod envelope;
 mod error;
 mod redact;
 mod retry;
-mod runtime;
+pub mod runtime;
 mod session;
 mod transport;
 

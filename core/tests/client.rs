@@ -129,3 +129,25 @@ fn sessions_share_one_login_across_threads_and_expose_the_authentication() {
     assert_eq!(auth.user().username(), "demo@xpay.test");
     assert_eq!(session.username(), "demo@xpay.test");
 }
+
+#[test]
+fn a_closed_client_refuses_requests_without_io() {
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    let client = blocking::Client::builder()
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let session = client.session(creds());
+    session.access_token().unwrap();
+    client.close();
+    client.close();
+    assert!(client.is_closed());
+    let err = client.authenticate(&creds()).unwrap_err();
+    assert_eq!(err.code(), "invalid_argument");
+    session.invalidate();
+    assert_eq!(
+        session.access_token().unwrap_err().code(),
+        "invalid_argument"
+    );
+    assert_eq!(mock.request_count("/client/authenticate"), 1);
+}

@@ -20,6 +20,8 @@ fn blocking_session_works_in_a_forked_child() {
     let pid = unsafe { libc::fork() };
     assert!(pid >= 0, "fork failed");
     if pid == 0 {
+        // A child stuck on the parent's runtime or sockets dies by SIGALRM instead of hanging.
+        unsafe { libc::alarm(20) };
         let ok = std::panic::catch_unwind(|| {
             let same_token = session.access_token().ok() == Some(parent_token.clone());
             let echoes = echo_many(&session, "child");
@@ -57,4 +59,48 @@ fn echo_many(session: &blocking::Session, who: &str) -> bool {
         let body = serde_json::json!({ "who": who, "i": i });
         session.call("/client/echo", &body).ok() == Some(body)
     })
+}
+
+#[test]
+fn the_async_runtime_is_rebuilt_in_a_forked_child() {
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    let client = xpay_auth::Client::builder()
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let session = client.session(Credentials::new("demo@xpay.test", "demo-secret"));
+    let rt = xpay_auth::runtime::async_runtime().unwrap();
+    let run = |s: xpay_auth::Session| {
+        rt.block_on(
+            async move { tokio::spawn(async move { s.call("/client/echo", &7).await }).await },
+        )
+    };
+    assert_eq!(run(session.clone()).unwrap().unwrap(), 7);
+
+    // SAFETY: the child only runs Rust code of this test and leaves with `_exit`.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        // A child stuck on the parent's runtime or sockets dies by SIGALRM instead of hanging.
+        unsafe { libc::alarm(20) };
+        // The parent's worker threads do not exist here: a runtime that was not rebuilt would
+        // never run the spawned task.
+        let ok = std::panic::catch_unwind(|| {
+            let rt = xpay_auth::runtime::async_runtime().unwrap();
+            let s = session.clone();
+            rt.block_on(async move {
+                tokio::spawn(async move { s.call("/client/echo", &8).await }).await
+            })
+            .map(|r| r.ok() == Some(serde_json::json!(8)))
+            .unwrap_or(false)
+        });
+        unsafe { libc::_exit(if matches!(ok, Ok(true)) { 0 } else { 1 }) };
+    }
+    let mut status = 0;
+    // SAFETY: waiting for our own child.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "status {status}"
+    );
 }

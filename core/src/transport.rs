@@ -3,6 +3,8 @@
 
 use std::time::Instant;
 
+use tracing::Instrument;
+
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 
@@ -36,7 +38,43 @@ pub(crate) async fn send(
     config: &Config,
     attempt: Attempt<'_>,
 ) -> Result<Reply, AttemptError> {
+    // One span per attempt, so a subscriber sees path, uuid, status and duration together.
+    let span = tracing::debug_span!(
+        target: "xpay_auth",
+        "xpay_request",
+        path = attempt.path,
+        uuid = attempt.uuid,
+        status = tracing::field::Empty,
+        elapsed_ms = tracing::field::Empty,
+    );
     let started = Instant::now();
+    let result = exchange(http, config, &attempt)
+        .instrument(span.clone())
+        .await;
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
+    span.record("elapsed_ms", elapsed_ms);
+    let _entered = span.enter();
+    match &result {
+        Ok(reply) => {
+            span.record("status", reply.status);
+            tracing::debug!(target: "xpay_auth", path = attempt.path, uuid = attempt.uuid,
+                status = reply.status, elapsed_ms, "xpay request");
+        }
+        Err(e) => tracing::debug!(target: "xpay_auth", path = attempt.path, uuid = attempt.uuid,
+            code = e.error.code(), elapsed_ms, "xpay request failed: {}", e.error.message()),
+    }
+    result.map_err(|mut e| {
+        e.error = e.error.with_uuid(Some(attempt.uuid.to_owned()));
+        e
+    })
+}
+
+/// Sends the request and reads the reply.
+async fn exchange(
+    http: &reqwest::Client,
+    config: &Config,
+    attempt: &Attempt<'_>,
+) -> Result<Reply, AttemptError> {
     let mut request = http
         .post(format!("{}{}", config.base_url, attempt.path))
         .header(CONTENT_TYPE, "application/json")
@@ -45,27 +83,10 @@ pub(crate) async fn send(
     if let Some(token) = attempt.bearer {
         request = request.header(AUTHORIZATION, format!("Bearer {token}"));
     }
-    let result = match request.send().await {
+    match request.send().await {
         Ok(response) => read(response, config.max_body_bytes).await,
         Err(e) => Err(classify(e)),
-    };
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
-    match &result {
-        Ok(reply) => tracing::debug!(
-            target: "xpay_auth",
-            path = attempt.path, uuid = attempt.uuid, status = reply.status, elapsed_ms,
-            "xpay request"
-        ),
-        Err(e) => tracing::debug!(
-            target: "xpay_auth",
-            path = attempt.path, uuid = attempt.uuid, code = e.error.code(), elapsed_ms,
-            "xpay request failed: {}", e.error.message()
-        ),
     }
-    result.map_err(|mut e| {
-        e.error = e.error.with_uuid(Some(attempt.uuid.to_owned()));
-        e
-    })
 }
 
 /// Reads the body, refusing more than `max` bytes (checked against `Content-Length` first, then

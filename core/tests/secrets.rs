@@ -69,6 +69,11 @@ async fn nothing_shows_the_secret_or_the_token() {
         "the request log lines are there: {}",
         shown[6]
     );
+    assert!(
+        shown[6].contains("xpay_request{path=\"/client/echo\""),
+        "the request span: {}",
+        shown[6]
+    );
     for text in &shown {
         assert!(!text.contains(SECRET), "secret in {text}");
         assert!(!text.contains("wrong-secret-value"), "secret in {text}");

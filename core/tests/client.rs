@@ -10,6 +10,15 @@ fn creds() -> Credentials {
     Credentials::new("demo@xpay.test", "demo-secret")
 }
 
+fn mock_and_blocking_client() -> (MockServer, blocking::Client) {
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    let client = blocking::Client::builder()
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    (mock, client)
+}
+
 #[tokio::test]
 async fn sends_the_rust_user_agent_and_a_fresh_uuid_per_request() {
     let mock = MockServer::start(MockConfig::default()).unwrap();
@@ -113,11 +122,7 @@ fn the_connect_timeout_is_a_timeout() {
 
 #[test]
 fn sessions_share_one_login_across_threads_and_expose_the_authentication() {
-    let mock = MockServer::start(MockConfig::default()).unwrap();
-    let client = blocking::Client::builder()
-        .base_url(mock.base_url())
-        .build()
-        .unwrap();
+    let (mock, client) = mock_and_blocking_client();
     let session = client.session(creds());
     std::thread::scope(|s| {
         for _ in 0..8 {
@@ -132,11 +137,7 @@ fn sessions_share_one_login_across_threads_and_expose_the_authentication() {
 
 #[test]
 fn a_closed_client_refuses_requests_without_io() {
-    let mock = MockServer::start(MockConfig::default()).unwrap();
-    let client = blocking::Client::builder()
-        .base_url(mock.base_url())
-        .build()
-        .unwrap();
+    let (mock, client) = mock_and_blocking_client();
     let session = client.session(creds());
     session.access_token().unwrap();
     client.close();

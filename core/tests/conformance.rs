@@ -10,7 +10,7 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use xpay_auth::{blocking, Authentication, Client, Credentials, Error, Session};
+use xpay_auth::{blocking, Authentication, Client, ClientBuilder, Credentials, Error, Session};
 use xpay_mock::{MockConfig, MockServer};
 
 const DEFAULT_USERNAME: &str = "demo@xpay.test";
@@ -210,11 +210,7 @@ fn run_scenario(
     let session_creds = Credentials::new(&account.0, &account.1);
     let face = match kind {
         FaceKind::Async => {
-            let client = Client::builder()
-                .base_url(&base_url)
-                .timeout(timeout)
-                .max_retries(retries)
-                .build();
+            let client = configure(Client::builder(), &base_url, timeout, retries).build();
             let client = client.map_err(|e| e.to_string())?;
             let session = client.session(session_creds.clone());
             Face::Async {
@@ -224,11 +220,8 @@ fn run_scenario(
             }
         }
         FaceKind::Blocking => {
-            let client = blocking::Client::builder()
-                .base_url(&base_url)
-                .timeout(timeout)
-                .max_retries(retries)
-                .build();
+            let client =
+                configure(blocking::Client::builder(), &base_url, timeout, retries).build();
             let client = client.map_err(|e| e.to_string())?;
             let session = client.session(session_creds.clone());
             Face::Blocking { client, session }
@@ -245,6 +238,16 @@ fn run_scenario(
         run.step(step).map_err(|e| format!("step {}: {e}", i + 1))?;
     }
     Ok(())
+}
+
+/// The scenario's client options, for either face's builder.
+fn configure<C>(
+    builder: ClientBuilder<C>,
+    url: &str,
+    timeout: Duration,
+    retries: u32,
+) -> ClientBuilder<C> {
+    builder.base_url(url).timeout(timeout).max_retries(retries)
 }
 
 /// A loopback URL where nothing listens: bind a free port, then close it.

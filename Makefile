@@ -4,7 +4,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: demo test test-rust lint build-release
+.PHONY: demo test test-rust lint build-release bench
 
 ## make demo: release-build the mock and every face, then log in and call through each one.
 demo: build-release
@@ -23,3 +23,7 @@ lint:
 
 test-rust:
 	$(CARGO) test --workspace
+
+## make bench: release-build figures (SDK vs hand-rolled clients); prints, asserts nothing.
+bench:
+	$(CARGO) bench -p xpay-auth --bench calls

@@ -20,7 +20,7 @@ use serde_json::Value;
 use crate::config::ClientBuilder;
 use crate::error::Result;
 use crate::runtime::block_on;
-use crate::session::Background;
+use crate::session::{Background, Lookup};
 use crate::{Authentication, Credentials};
 
 /// A blocking xPay client. Cheap to clone, safe to share between threads, fork-safe.
@@ -96,12 +96,16 @@ pub struct Session {
 impl Session {
     /// A valid access token: the cached one while fresh, else after one shared login.
     pub fn access_token(&self) -> Result<String> {
-        block_on(self.inner.access_token())?
+        Ok(self.authentication()?.access_token().to_owned())
     }
 
     /// The current login (cached, renewed, or new).
     pub fn authentication(&self) -> Result<Arc<Authentication>> {
-        block_on(self.inner.authentication())?
+        // A cached token needs no runtime: only a caller that must wait enters it.
+        match self.inner.lookup()? {
+            Lookup::Ready(auth) => Ok(auth),
+            Lookup::Wait(login) => block_on(login)?,
+        }
     }
 
     /// POSTs `body` as JSON to `path` with the bearer token and returns `success.data`.

@@ -26,7 +26,7 @@ use crate::credentials::Credentials;
 use crate::envelope::Endpoint;
 use crate::error::{Error, ErrorKind, Result};
 
-type Login = Shared<BoxFuture<'static, Result<Arc<Authentication>>>>;
+pub(crate) type Login = Shared<BoxFuture<'static, Result<Arc<Authentication>>>>;
 
 /// A client plus one account's credentials, with a token cache.
 ///
@@ -71,7 +71,8 @@ struct InFlight {
     login: Login,
 }
 
-enum Lookup {
+/// What the cache can give right now: a token, or the login to wait for.
+pub(crate) enum Lookup {
     Ready(Arc<Authentication>),
     Wait(Login),
 }
@@ -158,7 +159,8 @@ impl Session {
     }
 
     /// Decides, under the lock, between handing out the cached token and waiting for a login.
-    fn lookup(&self) -> Result<Lookup> {
+    /// Synchronous, so the blocking face can hand out a cached token without its runtime.
+    pub(crate) fn lookup(&self) -> Result<Lookup> {
         self.inner.credentials.validate()?;
         let now = now_ms();
         let mut state = self.state();

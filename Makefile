@@ -4,7 +4,10 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: demo test test-rust lint build-release bench
+# The faces built so far, each with `test`, `build-release` and `demo` targets of its own.
+FACES := c
+
+.PHONY: demo test test-rust lint build-release bench $(FACES:%=test-%)
 
 ## make demo: release-build the mock and every face, then log in and call through each one.
 demo: build-release
@@ -12,9 +15,10 @@ demo: build-release
 
 build-release:
 	$(CARGO) build --release -p xpay-mock -p xpay-auth --example demo
+	for face in $(FACES); do $(MAKE) -C bindings-$$face build-release || exit 1; done
 
 ## make test: formatting, lints, docs and every test of every face (debug builds).
-test: lint test-rust
+test: lint test-rust $(FACES:%=test-%)
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -23,6 +27,9 @@ lint:
 
 test-rust:
 	$(CARGO) test --workspace
+
+$(FACES:%=test-%): test-%:
+	$(MAKE) -C bindings-$* test
 
 ## make bench: release-build figures (SDK vs hand-rolled clients); prints, asserts nothing.
 bench:

@@ -6,3 +6,6 @@ echo "xpay-mock at $XPAY_BASE_URL (account $XPAY_USERNAME)"
 echo
 echo "== Rust (crate xpay-auth) =="
 target/release/examples/demo
+echo
+echo "== C (libxpay_auth, bindings-c/examples/login.c) =="
+make -s --no-print-directory -C bindings-c demo

@@ -152,6 +152,12 @@ impl<C> ClientBuilder<C> {
         self
     }
 
+    /// Checks the options without building a client: the same checks as `build`, so a binding
+    /// can refuse a bad option in the call that sets it.
+    pub fn validate(&self) -> Result<()> {
+        self.options.clone().into_config().map(drop)
+    }
+
     /// Validates the options. Fails with `invalid_argument`, before any network I/O.
     pub(crate) fn into_config(self) -> Result<Config> {
         self.options.into_config()

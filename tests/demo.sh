@@ -7,5 +7,8 @@ echo
 echo "== Rust (crate xpay-auth) =="
 target/release/examples/demo
 echo
+echo "== Node.js (npm xpay-auth, bindings-node/examples/demo.js) =="
+make -s --no-print-directory -C bindings-node demo
+echo
 echo "== C (libxpay_auth, bindings-c/examples/login.c) =="
 make -s --no-print-directory -C bindings-c demo

@@ -1,0 +1,149 @@
+'use strict'
+// The public face of `xpay-auth`: thin classes over the native module (generated loader
+// `native.js`) whose only job is to re-throw native errors as the exported XPayError subclasses
+// and to make `util.inspect` / `console.log` show the redacted descriptions the native side
+// builds. Behaviour (HTTP, retries, token cache) is entirely the Rust core's.
+
+const { inspect } = require('node:util')
+const native = require('./native.js')
+const errors = require('./errors.js')
+
+const { fromNative, InvalidArgumentError } = errors
+
+// Sessions come from `client.session()`; this token keeps `new Session()` out of user code.
+const FROM_CLIENT = Symbol('xpay-auth session from a client')
+
+// Native Authentication objects keep the token behind a getter; inspect shows the redacted line.
+native.Authentication.prototype[inspect.custom] = function inspectAuthentication() {
+  return this.toString()
+}
+
+/** Runs a native call that may throw synchronously, converting its error. */
+function convert(fn) {
+  try {
+    return fn()
+  } catch (error) {
+    throw fromNative(error)
+  }
+}
+
+class Session {
+  #native
+
+  constructor(token, nativeSession) {
+    if (token !== FROM_CLIENT) {
+      throw new InvalidArgumentError('create a Session with client.session({ username, secretKey })', {
+        code: 'invalid_argument',
+      })
+    }
+    this.#native = nativeSession
+  }
+
+  /** A valid access token (cached while fresh; concurrent callers share one login). */
+  async accessToken() {
+    try {
+      return await this.#native.accessToken()
+    } catch (error) {
+      throw fromNative(error)
+    }
+  }
+
+  /** The current login (cached, renewed or new). */
+  async authentication() {
+    try {
+      return await this.#native.authentication()
+    } catch (error) {
+      throw fromNative(error)
+    }
+  }
+
+  /** POSTs `body` (JSON-compatible) to `path` with the bearer token; resolves with `success.data`. */
+  async call(path, body, options) {
+    try {
+      return await this.#native.call(path, body, options)
+    } catch (error) {
+      throw fromNative(error)
+    }
+  }
+
+  /** Drops the cached token; the next use logs in again. */
+  invalidate() {
+    convert(() => this.#native.invalidate())
+  }
+
+  /** The account's username. */
+  get username() {
+    return this.#native.username
+  }
+
+  toString() {
+    return this.#native.toString()
+  }
+
+  [inspect.custom]() {
+    return this.toString()
+  }
+}
+
+class Client {
+  #native
+
+  /** `new Client({ baseUrl, timeoutMs, maxRetries, ... })`; throws InvalidArgumentError on a bad option. */
+  constructor(options) {
+    this.#native = convert(() => new native.Client(options))
+  }
+
+  /** Logs in once (no caching). */
+  async authenticate(credentials) {
+    try {
+      return await this.#native.authenticate(credentials)
+    } catch (error) {
+      throw fromNative(error)
+    }
+  }
+
+  /** A session for `{ username, secretKey, isApi? }`, or from XPAY_USERNAME / XPAY_SECRET_KEY. */
+  session(credentials) {
+    return new Session(FROM_CLIENT, convert(() => this.#native.session(credentials)))
+  }
+
+  /** Closes the connection pool; later requests fail with InvalidArgumentError. */
+  close() {
+    convert(() => this.#native.close())
+  }
+
+  /** Whether close() was called. */
+  get closed() {
+    return this.#native.closed
+  }
+
+  /** The base URL requests go to. */
+  get baseUrl() {
+    return this.#native.baseUrl
+  }
+
+  toString() {
+    return this.#native.toString()
+  }
+
+  [inspect.custom]() {
+    return this.toString()
+  }
+}
+
+module.exports = {
+  Client,
+  Session,
+  Authentication: native.Authentication,
+  VERSION: native.VERSION,
+  redactToken: native.redactToken,
+  CODES: errors.CODES,
+  XPayError: errors.XPayError,
+  InvalidArgumentError: errors.InvalidArgumentError,
+  AuthenticationError: errors.AuthenticationError,
+  APIError: errors.APIError,
+  HTTPStatusError: errors.HTTPStatusError,
+  APITimeoutError: errors.APITimeoutError,
+  APIConnectionError: errors.APIConnectionError,
+  DecodeError: errors.DecodeError,
+}

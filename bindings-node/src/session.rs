@@ -1,0 +1,110 @@
+//! `Session`: the core's token cache for one account. Network methods return Promises; many
+//! Promises may share one session (the core makes them share one login).
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::{PromiseRaw, Unknown};
+use napi::Env;
+use napi_derive::napi;
+
+use crate::authentication::Authentication;
+use crate::convert;
+use crate::errors;
+use crate::promise;
+
+/// A client plus one account's credentials, with a token cache.
+#[napi]
+pub struct Session {
+    inner: xpay_auth::Session,
+}
+
+impl Session {
+    pub(crate) fn new(inner: xpay_auth::Session) -> Self {
+        Session { inner }
+    }
+}
+
+#[napi]
+impl Session {
+    /// A valid access token: the cached one while fresh, else after one shared login.
+    #[napi(catch_unwind, ts_return_type = "Promise<string>")]
+    pub fn access_token<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, String>> {
+        let session = self.inner.clone();
+        promise::spawn(
+            env,
+            async move { session.access_token().await },
+            |_, token| Ok(token),
+        )
+    }
+
+    /// The current login (cached, renewed or new).
+    #[napi(catch_unwind, ts_return_type = "Promise<Authentication>")]
+    pub fn authentication<'env>(
+        &self,
+        env: &'env Env,
+    ) -> napi::Result<PromiseRaw<'env, Authentication>> {
+        let session = self.inner.clone();
+        promise::spawn(
+            env,
+            async move { session.authentication().await },
+            |_, auth: Arc<xpay_auth::Authentication>| Ok(Authentication::new(auth)),
+        )
+    }
+
+    /// POSTs `body` (any JSON-compatible value; `undefined` is `null`) to `path` with the
+    /// bearer token and resolves with `success.data` as a JS value. `options.uuid` sets the
+    /// request's reference instead of a fresh one.
+    #[napi(catch_unwind, ts_return_type = "Promise<unknown>")]
+    pub fn call<'env>(
+        &self,
+        env: &'env Env,
+        path: Unknown<'_>,
+        body: Option<Unknown<'_>>,
+        options: Option<Unknown<'_>>,
+    ) -> napi::Result<PromiseRaw<'env, Unknown<'env>>> {
+        let arguments =
+            call_arguments(env, path, body, options).map_err(|e| errors::to_js(env, &e))?;
+        let (path, body, uuid) = arguments;
+        let session = self.inner.clone();
+        promise::spawn(
+            env,
+            async move { session.call_with_uuid(&path, &body, uuid.as_deref()).await },
+            |env, data| convert::json_to_js(env, &data),
+        )
+    }
+
+    /// Drops the cached token; the next use logs in again.
+    #[napi(catch_unwind)]
+    pub fn invalidate(&self) {
+        self.inner.invalidate();
+    }
+
+    /// The account's username.
+    #[napi(getter, catch_unwind)]
+    pub fn username(&self) -> String {
+        self.inner.username().to_owned()
+    }
+
+    /// A one-line description: the core's redacted view (token prefix and length only).
+    #[napi(js_name = "toString", catch_unwind)]
+    pub fn describe(&self) -> String {
+        format!("{:?}", self.inner)
+    }
+}
+
+type CallArguments = (String, serde_json::Value, Option<String>);
+
+fn call_arguments(
+    env: &Env,
+    path: Unknown<'_>,
+    body: Option<Unknown<'_>>,
+    options: Option<Unknown<'_>>,
+) -> Result<CallArguments, xpay_auth::Error> {
+    let path = convert::path(path)?;
+    let body = convert::js_to_json(env, body)?;
+    let uuid = match convert::options_object(options, "the call options", &["uuid"])? {
+        Some(o) => convert::string(&o, "uuid")?,
+        None => None,
+    };
+    Ok((path, body, uuid))
+}

@@ -5,7 +5,7 @@ CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
 # The faces built so far, each with `test`, `build-release` and `demo` targets of its own.
-FACES := c node
+FACES := python node c
 
 .PHONY: demo test test-rust lint build-release bench $(FACES:%=test-%)
 

@@ -7,6 +7,9 @@ echo
 echo "== Rust (crate xpay-auth) =="
 target/release/examples/demo
 echo
+echo "== Python (wheel xpay-auth, bindings-python/examples/demo.py) =="
+make -s --no-print-directory -C bindings-python demo
+echo
 echo "== Node.js (npm xpay-auth, bindings-node/examples/demo.js) =="
 make -s --no-print-directory -C bindings-node demo
 echo

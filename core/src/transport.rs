@@ -39,8 +39,10 @@ pub(crate) async fn send(
     attempt: Attempt<'_>,
 ) -> Result<Reply, AttemptError> {
     // One span per attempt, so a subscriber sees path, uuid, status and duration together.
+    // Its own target: bridges to other loggers (tracing's `log` mirror) can drop the span's
+    // records and keep the one summary event per request.
     let span = tracing::debug_span!(
-        target: "xpay_auth",
+        target: "xpay_auth::span",
         "xpay_request",
         path = attempt.path,
         uuid = attempt.uuid,

@@ -1,0 +1,131 @@
+# Type stubs of the native module xpay_auth._native (src/*.rs). `make test` checks them against
+# the built module with mypy's stubtest, so they cannot drift apart unnoticed.
+import asyncio
+from typing import Any, List, Optional, final
+
+__all__ = [
+    "__version__",
+    "USER_AGENT",
+    "Client",
+    "Session",
+    "AsyncClient",
+    "AsyncSession",
+    "Authentication",
+    "User",
+    "redact_token",
+]
+
+__version__: str
+USER_AGENT: str
+
+def redact_token(token: str) -> str:
+    """A token as it may appear in logs: its first characters and its length."""
+
+@final
+class User:
+    """The account a login was for."""
+
+    @property
+    def username(self) -> str: ...
+    @property
+    def scopes(self) -> List[str]: ...
+    @property
+    def is_api(self) -> bool: ...
+
+@final
+class Authentication:
+    """The result of one login; ``repr()`` shows the token redacted."""
+
+    @property
+    def access_token(self) -> str: ...
+    @property
+    def expires_at(self) -> int:
+        """Milliseconds since the Unix epoch."""
+    @property
+    def user(self) -> User: ...
+    @property
+    def ticket(self) -> str: ...
+    @property
+    def uuid(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+
+@final
+class Client:
+    """A synchronous client; methods block (with the GIL released) until the reply."""
+
+    def __new__(
+        cls,
+        base_url: Optional[str] = None,
+        timeout: float = 30.0,
+        max_retries: int = 2,
+        *,
+        connect_timeout: Optional[float] = None,
+        user_agent: Optional[str] = None,
+        max_body_bytes: Optional[int] = None,
+        refresh_before: Optional[float] = None,
+    ) -> Client: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    def authenticate(self, username: str, secret_key: str, is_api: bool = True) -> Authentication: ...
+    def session(
+        self, username: Optional[str] = None, secret_key: Optional[str] = None, *, is_api: bool = True
+    ) -> Session: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Client: ...
+    def __exit__(self, *_exc_info: object) -> None: ...
+
+@final
+class Session:
+    """One account's token cache in front of a ``Client``."""
+
+    @property
+    def username(self) -> str: ...
+    def access_token(self) -> str: ...
+    def authentication(self) -> Authentication: ...
+    def call(self, path: str, body: Any = None, *, uuid: Optional[str] = None) -> Any: ...
+    def invalidate(self) -> None: ...
+
+@final
+class AsyncClient:
+    """An asyncio client; network methods return awaitables (asyncio futures) that start at
+    once; cancelling the awaiting task cancels the request."""
+
+    def __new__(
+        cls,
+        base_url: Optional[str] = None,
+        timeout: float = 30.0,
+        max_retries: int = 2,
+        *,
+        connect_timeout: Optional[float] = None,
+        user_agent: Optional[str] = None,
+        max_body_bytes: Optional[int] = None,
+        refresh_before: Optional[float] = None,
+    ) -> AsyncClient: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    def authenticate(
+        self, username: str, secret_key: str, is_api: bool = True
+    ) -> asyncio.Future[Authentication]: ...
+    def session(
+        self, username: Optional[str] = None, secret_key: Optional[str] = None, *, is_api: bool = True
+    ) -> AsyncSession: ...
+    def close(self) -> None: ...
+    def aclose(self) -> asyncio.Future[None]: ...
+    def __aenter__(self) -> asyncio.Future[AsyncClient]: ...
+    def __aexit__(self, *_exc_info: object) -> asyncio.Future[None]: ...
+
+@final
+class AsyncSession:
+    """One account's token cache in front of an ``AsyncClient``."""
+
+    @property
+    def username(self) -> str: ...
+    def access_token(self) -> asyncio.Future[str]: ...
+    def authentication(self) -> asyncio.Future[Authentication]: ...
+    def call(self, path: str, body: Any = None, *, uuid: Optional[str] = None) -> asyncio.Future[Any]: ...
+    def invalidate(self) -> None: ...

@@ -1,0 +1,140 @@
+//! `AsyncClient`: the asyncio client over the core's async `Client`.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+use xpay_auth::Credentials;
+
+use crate::async_session::AsyncSession;
+use crate::asyncio::awaitable;
+use crate::auth::Authentication;
+use crate::convert::repr_str;
+use crate::credentials;
+use crate::errors::IntoPyResult;
+use crate::options::ClientOptions;
+
+/// An asyncio xPay client; every network method returns an awaitable.
+#[pyclass(frozen, module = "xpay_auth", name = "AsyncClient")]
+pub struct AsyncClient {
+    inner: xpay_auth::Client,
+    summary: String,
+}
+
+#[pymethods]
+impl AsyncClient {
+    #[new]
+    #[pyo3(signature = (
+        base_url = None, timeout = 30.0, max_retries = 2, *,
+        connect_timeout = None, user_agent = None, max_body_bytes = None, refresh_before = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        base_url: Option<String>,
+        timeout: f64,
+        max_retries: i64,
+        connect_timeout: Option<f64>,
+        user_agent: Option<String>,
+        max_body_bytes: Option<i64>,
+        refresh_before: Option<f64>,
+    ) -> PyResult<Self> {
+        crate::ensure_logging(py);
+        let options = ClientOptions {
+            base_url,
+            timeout,
+            max_retries,
+            connect_timeout,
+            user_agent,
+            max_body_bytes,
+            refresh_before,
+        };
+        let inner = options
+            .builder::<xpay_auth::Client>()
+            .and_then(|b| b.build())
+            .or_raise(py)?;
+        Ok(AsyncClient {
+            inner,
+            summary: options.summary(),
+        })
+    }
+
+    /// The base URL requests go to, without a trailing slash.
+    #[getter]
+    fn base_url(&self) -> &str {
+        self.inner.base_url()
+    }
+
+    /// Whether `close()` was called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+
+    /// Logs in once (no caching); awaits to an `Authentication`.
+    #[pyo3(signature = (username, secret_key, is_api = true))]
+    fn authenticate<'py>(
+        &self,
+        py: Python<'py>,
+        username: &str,
+        secret_key: &str,
+        is_api: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        let credentials = Credentials::new(username, secret_key).with_is_api(is_api);
+        awaitable(py, async move {
+            let auth = client.authenticate(&credentials).await?;
+            Ok(Authentication::new(Arc::new(auth)))
+        })
+    }
+
+    /// A session (token cache) for one account; without arguments, from the environment.
+    #[pyo3(signature = (username = None, secret_key = None, *, is_api = true))]
+    fn session(
+        &self,
+        py: Python<'_>,
+        username: Option<&str>,
+        secret_key: Option<&str>,
+        is_api: bool,
+    ) -> PyResult<AsyncSession> {
+        let credentials = credentials::for_session(username, secret_key, is_api).or_raise(py)?;
+        Ok(AsyncSession::new(self.inner.session(credentials)))
+    }
+
+    /// Closes the connection pool; later requests fail with `InvalidArgumentError`.
+    fn close(&self) {
+        self.inner.close()
+    }
+
+    /// `close()` as an awaitable, for code that expects `await client.aclose()`.
+    fn aclose<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.close();
+        awaitable(py, async { Ok(()) })
+    }
+
+    fn __aenter__<'py>(slf: Py<Self>, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        awaitable(py, async move { Ok(slf) })
+    }
+
+    #[pyo3(signature = (*_exc_info))]
+    fn __aexit__<'py>(
+        &self,
+        py: Python<'py>,
+        _exc_info: &Bound<'_, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.aclose(py)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "<xpay_auth.AsyncClient base_url={} {} closed={}>",
+            repr_str(py, self.inner.base_url()),
+            self.summary,
+            if self.inner.is_closed() {
+                "True"
+            } else {
+                "False"
+            }
+        )
+    }
+}

@@ -1,0 +1,76 @@
+//! `AsyncSession`: the asyncio token cache over the core's async `Session`.
+
+use pyo3::prelude::*;
+
+use crate::asyncio::awaitable;
+use crate::auth::Authentication;
+use crate::convert::{repr_str, to_json, Json};
+
+/// One account's token cache in front of an `AsyncClient`; network methods are awaitable.
+#[pyclass(frozen, module = "xpay_auth", name = "AsyncSession")]
+pub struct AsyncSession {
+    inner: xpay_auth::Session,
+}
+
+impl AsyncSession {
+    pub fn new(inner: xpay_auth::Session) -> Self {
+        AsyncSession { inner }
+    }
+}
+
+#[pymethods]
+impl AsyncSession {
+    /// The account's username.
+    #[getter]
+    fn username(&self) -> &str {
+        self.inner.username()
+    }
+
+    /// Awaits to a valid access token (one shared login for all concurrent callers).
+    fn access_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let session = self.inner.clone();
+        awaitable(py, async move { session.access_token().await })
+    }
+
+    /// Awaits to the current login (cached, renewed or new).
+    fn authentication<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let session = self.inner.clone();
+        awaitable(py, async move {
+            session.authentication().await.map(Authentication::new)
+        })
+    }
+
+    /// POSTs `body` as JSON to `path` with the bearer token; awaits to `success.data`.
+    ///
+    /// A body that is not JSON-serialisable fails when awaited, like every other error.
+    #[pyo3(signature = (path, body = None, *, uuid = None))]
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        path: String,
+        body: Option<&Bound<'py, PyAny>>,
+        uuid: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let body = body.map_or(Ok(serde_json::Value::Null), to_json);
+        let session = self.inner.clone();
+        awaitable(py, async move {
+            let data = session
+                .call_with_uuid(&path, &body?, uuid.as_deref())
+                .await?;
+            Ok(Json(data))
+        })
+    }
+
+    /// Drops the cached token; the next use logs in again.
+    fn invalidate(&self) {
+        self.inner.invalidate()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "<xpay_auth.AsyncSession username={} base_url={}>",
+            repr_str(py, self.inner.username()),
+            repr_str(py, self.inner.client().base_url())
+        )
+    }
+}

@@ -1,0 +1,140 @@
+//! The bridge from the core's futures to asyncio awaitables.
+//!
+//! pyo3-async-runtimes does the asyncio side (a future created on the *running* loop, results
+//! delivered with `call_soon_threadsafe`, cancellation of the awaiting task dropping the Rust
+//! future, which aborts the request). Its runtime here is the core's fork-aware
+//! [`async_runtime`], looked up on every spawn: a process forked after first use gets a runtime
+//! of its own instead of the parent's, whose worker threads do not exist in the child.
+
+use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use pyo3::prelude::*;
+use pyo3::IntoPyObjectExt;
+use pyo3_async_runtimes::generic::{self, ContextExt, JoinError, Runtime};
+use pyo3_async_runtimes::TaskLocals;
+use tokio::runtime::Handle;
+use xpay_auth::runtime::async_runtime;
+use xpay_auth::Error;
+
+use crate::errors::{to_py_err, IntoPyResult};
+
+/// Hands `future` to the core's runtime and returns an awaitable on the running asyncio loop.
+///
+/// The future yields a core result; it becomes a Python value or exception only when delivered
+/// to the loop (attached to the interpreter there), never on a runtime worker.
+pub fn awaitable<'py, F, T>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = Result<T, Error>> + Send + 'static,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    // Fail here, with a Python exception, if the runtime cannot start; spawning then finds it.
+    async_runtime().or_raise(py)?;
+    generic::future_into_py::<CoreRuntime, _, _>(py, async move { Ok(Outcome(future.await)) })
+}
+
+/// A core result on its way to Python: the value, or the matching `XPayError` raised.
+struct Outcome<T>(Result<T, Error>);
+
+impl<'py, T: IntoPyObject<'py>> IntoPyObject<'py> for Outcome<T> {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self.0 {
+            Ok(value) => value.into_bound_py_any(py),
+            Err(error) => Err(to_py_err(py, &error)),
+        }
+    }
+}
+
+/// The core's async runtime as a pyo3-async-runtimes runtime.
+struct CoreRuntime;
+
+tokio::task_local! {
+    static TASK_LOCALS: TaskLocals;
+}
+
+/// The runtime to spawn on: the current one inside a task, else the core's for this process.
+fn handle() -> Option<Handle> {
+    Handle::try_current()
+        .ok()
+        .or_else(|| async_runtime().ok().map(|rt| rt.handle().clone()))
+}
+
+impl Runtime for CoreRuntime {
+    type JoinError = SpawnError;
+    type JoinHandle = Spawned;
+
+    fn spawn<F>(fut: F) -> Spawned
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        match handle() {
+            Some(h) => Spawned(Some(h.spawn(fut))),
+            None => Spawned(None),
+        }
+    }
+
+    fn spawn_blocking<F>(f: F) -> Spawned
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        match handle() {
+            Some(h) => Spawned(Some(h.spawn_blocking(f))),
+            None => {
+                // No runtime at all: deliver the result from here rather than never.
+                f();
+                Spawned(None)
+            }
+        }
+    }
+}
+
+impl ContextExt for CoreRuntime {
+    fn scope<F, R>(locals: TaskLocals, fut: F) -> Pin<Box<dyn Future<Output = R> + Send>>
+    where
+        F: Future<Output = R> + Send + 'static,
+    {
+        Box::pin(TASK_LOCALS.scope(locals, fut))
+    }
+
+    fn get_task_locals() -> Option<TaskLocals> {
+        TASK_LOCALS.try_with(TaskLocals::clone).ok()
+    }
+}
+
+/// A spawned task, or none when no runtime could be had (`async_runtime` failing after it
+/// succeeded a moment earlier; never seen, but not a reason to panic).
+struct Spawned(Option<tokio::task::JoinHandle<()>>);
+
+impl Future for Spawned {
+    type Output = Result<(), SpawnError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.0 {
+            Some(handle) => Pin::new(handle)
+                .poll(cx)
+                .map(|r| r.map_err(|e| SpawnError(Some(e)))),
+            None => Poll::Ready(Err(SpawnError(None))),
+        }
+    }
+}
+
+struct SpawnError(Option<tokio::task::JoinError>);
+
+impl JoinError for SpawnError {
+    fn is_panic(&self) -> bool {
+        self.0.as_ref().is_some_and(|e| e.is_panic())
+    }
+
+    fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        match self.0 {
+            Some(e) if e.is_panic() => e.into_panic(),
+            _ => Box::new("the task was not started"),
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! `Session`: the synchronous token cache over `xpay_auth::blocking::Session`.
+
+use pyo3::prelude::*;
+use xpay_auth::blocking;
+
+use crate::auth::Authentication;
+use crate::convert::{repr_str, to_json, Json};
+use crate::errors::IntoPyResult;
+
+/// One account's token cache in front of a `Client`. Safe to share between threads.
+#[pyclass(frozen, module = "xpay_auth", name = "Session")]
+pub struct Session {
+    inner: blocking::Session,
+    base_url: String,
+}
+
+impl Session {
+    pub fn new(inner: blocking::Session, base_url: &str) -> Self {
+        Session {
+            inner,
+            base_url: base_url.to_owned(),
+        }
+    }
+}
+
+#[pymethods]
+impl Session {
+    /// The account's username.
+    #[getter]
+    fn username(&self) -> &str {
+        self.inner.username()
+    }
+
+    /// A valid access token: the cached one while fresh, else after one shared login.
+    fn access_token(&self, py: Python<'_>) -> PyResult<String> {
+        py.detach(|| self.inner.access_token()).or_raise(py)
+    }
+
+    /// The current login (cached, renewed or new).
+    fn authentication(&self, py: Python<'_>) -> PyResult<Authentication> {
+        py.detach(|| self.inner.authentication())
+            .map(Authentication::new)
+            .or_raise(py)
+    }
+
+    /// POSTs `body` as JSON to `path` with the bearer token; returns the decoded `success.data`.
+    #[pyo3(signature = (path, body = None, *, uuid = None))]
+    fn call(
+        &self,
+        py: Python<'_>,
+        path: &str,
+        body: Option<&Bound<'_, PyAny>>,
+        uuid: Option<&str>,
+    ) -> PyResult<Json> {
+        let body = match body {
+            Some(b) => to_json(b).or_raise(py)?,
+            None => serde_json::Value::Null,
+        };
+        py.detach(|| self.inner.call_with_uuid(path, &body, uuid))
+            .map(Json)
+            .or_raise(py)
+    }
+
+    /// Drops the cached token; the next use logs in again.
+    fn invalidate(&self) {
+        self.inner.invalidate()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "<xpay_auth.Session username={} base_url={}>",
+            repr_str(py, self.inner.username()),
+            repr_str(py, &self.base_url)
+        )
+    }
+}

@@ -24,6 +24,7 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
+	python3 tests/check-readme.py
 
 test-rust:
 	$(CARGO) test --workspace

@@ -143,14 +143,11 @@ impl HandRolled {
         let http = reqwest::blocking::Client::new();
         let login: Value = http
             .post(format!("{url}/client/authenticate"))
-            .json(&json!({"username": "demo@xpay.test", "secretKey": "demo-secret", "isAPI": true}))
+            .json(&login_body())
             .send()
             .and_then(|r| r.json())
             .expect("login");
-        let token = login["success"]["data"]["access_token"]
-            .as_str()
-            .expect("token")
-            .to_owned();
+        let token = token_of(&login);
         HandRolled {
             http,
             url: url.to_owned(),
@@ -184,7 +181,7 @@ impl AsyncHandRolled {
         let http = reqwest::Client::new();
         let login: Value = rt.block_on(async {
             http.post(format!("{url}/client/authenticate"))
-                .json(&json!({"username": "demo@xpay.test", "secretKey": "demo-secret", "isAPI": true}))
+                .json(&login_body())
                 .send()
                 .await
                 .expect("login")
@@ -192,10 +189,7 @@ impl AsyncHandRolled {
                 .await
                 .expect("login body")
         });
-        let token = login["success"]["data"]["access_token"]
-            .as_str()
-            .expect("token")
-            .to_owned();
+        let token = token_of(&login);
         AsyncHandRolled {
             http,
             url: url.to_owned(),
@@ -219,4 +213,17 @@ impl AsyncHandRolled {
         std::hint::black_box(&reply["success"]["data"]);
         Ok(())
     }
+}
+
+/// The hand-rolled login request: what the vendor's page shows.
+fn login_body() -> Value {
+    json!({"username": "demo@xpay.test", "secretKey": "demo-secret", "isAPI": true})
+}
+
+/// The hand-rolled token lookup: `success.data.access_token`, as the vendor's page says.
+fn token_of(login: &Value) -> String {
+    login["success"]["data"]["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned()
 }

@@ -9,9 +9,13 @@
 use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Mutex, PoisonError};
 use std::task::{Context, Poll};
 
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyCFunction;
 use pyo3::IntoPyObjectExt;
 use pyo3_async_runtimes::generic::{self, ContextExt, JoinError, Runtime};
 use pyo3_async_runtimes::TaskLocals;
@@ -21,7 +25,9 @@ use xpay_auth::Error;
 
 use crate::errors::{to_py_err, IntoPyResult};
 
-/// Hands `future` to the core's runtime and returns an awaitable on the running asyncio loop.
+/// Returns a coroutine that, once run by asyncio, hands `future` to the core's runtime and
+/// awaits it: the native async methods behave like `async def` methods (nothing is sent before
+/// the coroutine runs; `asyncio.create_task`, `gather`, `wait_for` and cancellation work).
 ///
 /// The future yields a core result; it becomes a Python value or exception only when delivered
 /// to the loop (attached to the interpreter there), never on a runtime worker.
@@ -32,7 +38,27 @@ where
 {
     // Fail here, with a Python exception, if the runtime cannot start; spawning then finds it.
     async_runtime().or_raise(py)?;
-    generic::future_into_py::<CoreRuntime, _, _>(py, async move { Ok(Outcome(future.await)) })
+    // `start` runs inside the coroutine, on the loop that awaits it; it can run only once.
+    let pending = Mutex::new(Some(future));
+    let start = PyCFunction::new_closure(py, None, None, move |args, _kwargs| {
+        let py = args.py();
+        let future = pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .ok_or_else(|| {
+                PyRuntimeError::new_err("this xpay_auth coroutine was already started")
+            })?;
+        generic::future_into_py::<CoreRuntime, _, _>(py, async move { Ok(Outcome(future.await)) })
+            .map(Bound::unbind)
+    })?;
+    static RUN: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let run = RUN.get_or_try_init(py, || {
+        py.import("xpay_auth._coroutine")?
+            .getattr("run")
+            .map(Bound::unbind)
+    })?;
+    run.bind(py).call1((start,))
 }
 
 /// A core result on its way to Python: the value, or the matching `XPayError` raised.

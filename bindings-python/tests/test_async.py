@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from typing import Any, Awaitable, Callable, TypeVar
 
 import pytest
@@ -54,16 +55,6 @@ def test_session_from_environment(mock: Mock, monkeypatch: pytest.MonkeyPatch) -
     assert run(main).startswith("eyJ")
 
 
-def test_methods_return_awaitables_that_start_at_once(mock: Mock) -> None:
-    async def main() -> None:
-        session = xpay_auth.AsyncClient(mock.url).session(USERNAME, SECRET)
-        pending = session.access_token()
-        assert isinstance(pending, asyncio.Future)
-        assert await asyncio.wait_for(pending, 10) == await session.access_token()
-
-    run(main)
-
-
 def test_errors_are_raised_when_awaited(mock: Mock) -> None:
     async def main() -> None:
         client = xpay_auth.AsyncClient(mock.url)
@@ -112,10 +103,21 @@ def test_works_across_event_loops(mock: Mock) -> None:
     assert "loop" in run(main)
 
 
-def test_needs_a_running_loop(mock: Mock) -> None:
+def test_async_methods_are_coroutines_that_send_nothing_until_run(mock: Mock) -> None:
+    """Like `async def` methods: a money-moving call never leaves unless it is awaited."""
     session = xpay_auth.AsyncClient(mock.url).session(USERNAME, SECRET)
-    with pytest.raises(RuntimeError):
-        session.access_token()
+    outside_a_loop = session.call("/client/echo", {"n": 1})
+    assert inspect.iscoroutine(outside_a_loop)
+    outside_a_loop.close()
+
+    async def main() -> Any:
+        pending = session.call("/client/echo", {"n": 2})
+        await asyncio.sleep(0.05)
+        assert mock.count("/client/authenticate") == 0 and mock.count("/client/echo") == 0
+        return await asyncio.create_task(pending)
+
+    assert run(main) == {"n": 2}
+    assert mock.count("/client/echo") == 1
 
 
 def test_async_with_closes(mock: Mock) -> None:
@@ -174,7 +176,7 @@ def test_cancelling_the_task_cancels_the_request(own_mock: Mock) -> None:
         client = xpay_auth.AsyncClient(own_mock.url, timeout=120.0)
         session = client.session(USERNAME, SECRET)
         await session.access_token()
-        task = asyncio.ensure_future(session.call("/client/echo", {}))
+        task = asyncio.create_task(session.call("/client/echo", {}))
         while own_mock.count("/client/echo") == 0:
             await asyncio.sleep(0.005)
         assert established_to(own_mock.port) >= 1

@@ -90,7 +90,7 @@ def test_the_event_loop_runs_while_a_call_waits(mock: Mock) -> None:
     async def main() -> List[bool]:
         session = xpay_auth.AsyncClient(mock.url, timeout=30.0).session(USERNAME, SECRET)
         await session.access_token()
-        call = asyncio.ensure_future(session.call("/client/echo", {}))
+        call = asyncio.create_task(session.call("/client/echo", {}))
         seen: List[bool] = []
         while mock.count("/client/echo") == 0:
             await asyncio.sleep(0.005)

@@ -93,9 +93,13 @@ async fn exchange(
 
 /// Reads the body, refusing more than `max` bytes (checked against `Content-Length` first, then
 /// while streaming, so a huge reply never sits in memory).
+///
+/// Only a 200 reply must be a whole envelope, so only there is an oversize body a `decode`
+/// error. Any other status decides by itself (e.g. a proxy's huge 502 page is still a 502, and
+/// retried as one): its body is cut at the limit.
 async fn read(mut response: reqwest::Response, max: usize) -> Result<Reply, AttemptError> {
     let status = response.status().as_u16();
-    let too_large = |status| AttemptError {
+    let too_large = || AttemptError {
         failure: None,
         error: Error::decode(format!("the reply is larger than the {max}-byte limit"))
             .with_status(status),
@@ -105,15 +109,22 @@ async fn read(mut response: reqwest::Response, max: usize) -> Result<Reply, Atte
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    let mut body = BytesMut::with_capacity(declared.unwrap_or(0).min(max as u64) as usize);
     if declared.is_some_and(|len| len > max as u64) {
-        return Err(too_large(status));
-    }
-    let mut body = BytesMut::with_capacity(declared.unwrap_or(0) as usize);
-    while let Some(chunk) = response.chunk().await.map_err(classify)? {
-        if body.len() + chunk.len() > max {
-            return Err(too_large(status));
+        if status == 200 {
+            return Err(too_large());
         }
-        body.extend_from_slice(&chunk);
+    } else {
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            if body.len() + chunk.len() > max {
+                if status == 200 {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk[..max - body.len()]);
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
     }
     Ok(Reply {
         status,

@@ -27,6 +27,15 @@ function convert(fn) {
   }
 }
 
+/** Awaits a native call's promise, converting its error (also one thrown before the promise). */
+async function settle(fn) {
+  try {
+    return await fn()
+  } catch (error) {
+    throw fromNative(error)
+  }
+}
+
 class Session {
   #native
 
@@ -41,29 +50,17 @@ class Session {
 
   /** A valid access token (cached while fresh; concurrent callers share one login). */
   async accessToken() {
-    try {
-      return await this.#native.accessToken()
-    } catch (error) {
-      throw fromNative(error)
-    }
+    return settle(() => this.#native.accessToken())
   }
 
   /** The current login (cached, renewed or new). */
   async authentication() {
-    try {
-      return await this.#native.authentication()
-    } catch (error) {
-      throw fromNative(error)
-    }
+    return settle(() => this.#native.authentication())
   }
 
   /** POSTs `body` (JSON-compatible) to `path` with the bearer token; resolves with `success.data`. */
   async call(path, body, options) {
-    try {
-      return await this.#native.call(path, body, options)
-    } catch (error) {
-      throw fromNative(error)
-    }
+    return settle(() => this.#native.call(path, body, options))
   }
 
   /** Drops the cached token; the next use logs in again. */
@@ -95,11 +92,7 @@ class Client {
 
   /** Logs in once (no caching). */
   async authenticate(credentials) {
-    try {
-      return await this.#native.authenticate(credentials)
-    } catch (error) {
-      throw fromNative(error)
-    }
+    return settle(() => this.#native.authenticate(credentials))
   }
 
   /** A session for `{ username, secretKey, isApi? }`, or from XPAY_USERNAME / XPAY_SECRET_KEY. */

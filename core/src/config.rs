@@ -26,6 +26,8 @@ pub fn user_agent_for(face: &str) -> String {
 pub(crate) struct Config {
     /// Without a trailing slash, so `base_url + path` is the request URL.
     pub base_url: String,
+    /// `base_url`, parsed once: requests only swap in their path (see [`Config::url_for`]).
+    pub base: Url,
     pub timeout: Duration,
     pub connect_timeout: Duration,
     pub max_retries: u32,
@@ -186,8 +188,13 @@ impl Options {
                 "the user agent must be printable ASCII without line breaks",
             ));
         }
+        let base_url = validate_base_url(&base_url)?;
+        let base = Url::parse(&base_url).map_err(|e| {
+            Error::invalid_argument(format!("the base URL {base_url:?} is not a URL ({e})"))
+        })?;
         Ok(Config {
-            base_url: validate_base_url(&base_url)?,
+            base_url,
+            base,
             timeout,
             connect_timeout,
             max_retries: self.max_retries.unwrap_or(2),
@@ -196,6 +203,21 @@ impl Options {
             refresh_before: self.refresh_before.unwrap_or(Duration::from_secs(300)),
             backoff_base: self.backoff_base.unwrap_or(Duration::from_millis(100)),
         })
+    }
+}
+
+impl Config {
+    /// The URL of `path` (already checked by [`validate_path`]) under the base URL, without
+    /// parsing the scheme and host again for every request.
+    pub(crate) fn url_for(&self, path: &str) -> Url {
+        let (path, query) = match path.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (path, None),
+        };
+        let mut url = self.base.clone();
+        url.set_path(&format!("{}{path}", self.base.path().trim_end_matches('/')));
+        url.set_query(query);
+        url
     }
 }
 
@@ -289,6 +311,42 @@ mod tests {
         ] {
             let e = validate_base_url(raw).unwrap_err();
             assert_eq!(e.code(), "invalid_argument", "{raw}");
+        }
+    }
+
+    #[test]
+    fn request_urls_are_base_plus_path() {
+        let config = |base: &str| {
+            ClientBuilder::<crate::Client>::new()
+                .base_url(base)
+                .into_config()
+                .unwrap()
+        };
+        for (base, path, want) in [
+            (
+                "https://apis.xpay.stream",
+                "/client/authenticate",
+                "https://apis.xpay.stream/client/authenticate",
+            ),
+            (
+                "https://proxy.example/xpay/",
+                "/client/echo",
+                "https://proxy.example/xpay/client/echo",
+            ),
+            (
+                "http://127.0.0.1:8080",
+                "/client/wallets/search?page=2",
+                "http://127.0.0.1:8080/client/wallets/search?page=2",
+            ),
+            ("http://[::1]:9", "/a/b%20c", "http://[::1]:9/a/b%20c"),
+        ] {
+            let url = config(base).url_for(path);
+            assert_eq!(url.as_str(), want);
+            assert_eq!(
+                url.as_str(),
+                format!("{}{path}", config(base).base_url),
+                "same as the string join"
+            );
         }
     }
 

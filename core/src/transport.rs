@@ -78,7 +78,7 @@ async fn exchange(
     attempt: &Attempt<'_>,
 ) -> Result<Reply, AttemptError> {
     let mut request = http
-        .post(format!("{}{}", config.base_url, attempt.path))
+        .post(config.url_for(attempt.path))
         .header(CONTENT_TYPE, "application/json")
         .header("uuid", attempt.uuid)
         .body(attempt.body.clone());

@@ -32,6 +32,8 @@ test-rust:
 $(FACES:%=test-%): test-%:
 	$(MAKE) -C bindings-$* test
 
-## make bench: release-build figures (SDK vs hand-rolled clients); prints, asserts nothing.
+## make bench: release-build figures, the SDK vs what a user would hand-roll in each language
+## (reqwest; requests/httpx; fetch/http; libcurl). Prints figures, asserts nothing.
 bench:
 	$(CARGO) bench -p xpay-auth --bench calls
+	for face in $(FACES); do $(MAKE) -C bindings-$$face bench || exit 1; done

@@ -50,7 +50,9 @@ class Session {
 
   /** A valid access token (cached while fresh; concurrent callers share one login). */
   async accessToken() {
-    return settle(() => this.#native.accessToken())
+    // A fresh cached token needs no trip through the runtime (the core decides what is fresh).
+    const cached = convert(() => this.#native.cachedAccessToken())
+    return cached ?? settle(() => this.#native.accessToken())
   }
 
   /** The current login (cached, renewed or new). */

@@ -112,6 +112,15 @@ impl Session {
         }
     }
 
+    /// The cached login while it is fresh (before its refresh window opens), without waiting,
+    /// logging in or renewing: `None` means "call [`authentication`](Self::authentication)".
+    /// Lets a face whose async calls are costly (Node's promises) answer a cached token at once.
+    pub fn cached(&self) -> Option<Arc<Authentication>> {
+        let state = self.state();
+        let cached = state.token.as_ref()?;
+        (now_ms() < cached.renew_at).then(|| cached.auth.clone())
+    }
+
     /// Drops the cached token; the next use logs in again.
     pub fn invalidate(&self) {
         self.state().token = None;

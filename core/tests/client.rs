@@ -152,3 +152,43 @@ fn a_closed_client_refuses_requests_without_io() {
     );
     assert_eq!(mock.request_count("/client/authenticate"), 1);
 }
+
+#[test]
+fn cached_is_the_fresh_token_only_and_never_logs_in() {
+    let (mock, client) = mock_and_blocking_client();
+    let session = client.as_async().session(creds());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    assert!(session.cached().is_none(), "cold: nothing cached");
+    assert_eq!(
+        mock.request_count("/client/authenticate"),
+        0,
+        "and no login started"
+    );
+
+    let auth = rt.block_on(session.authentication()).unwrap();
+    assert_eq!(session.cached().as_deref(), Some(&*auth));
+    session.invalidate();
+    assert!(session.cached().is_none());
+
+    // A token past its refresh window (here: already expired) is not "cached": the caller
+    // must go through `authentication`, which renews it.
+    let expired = json!({"success": {"message": "Authenticated", "data": {
+        "expiresAt": 1_000_000_000_000i64, "user": {"username": "demo@xpay.test"},
+        "access_token": "eyJ-expired-token"}}});
+    mock.queue(
+        "/client/authenticate",
+        vec![xpay_mock::Reply::json(expired)],
+    );
+    assert_eq!(
+        rt.block_on(session.access_token()).unwrap(),
+        "eyJ-expired-token"
+    );
+    assert!(session.cached().is_none());
+    assert_ne!(
+        rt.block_on(session.access_token()).unwrap(),
+        "eyJ-expired-token"
+    );
+}

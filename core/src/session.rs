@@ -169,21 +169,33 @@ impl Session {
 
     /// Decides, under the lock, between handing out the cached token and waiting for a login.
     /// Synchronous, so the blocking face can hand out a cached token without its runtime.
+    ///
+    /// Nothing that may call out of the core (spawning, logging) happens under the lock: a
+    /// logger can take locks of its own (Python's GIL), and a thread holding such a lock may be
+    /// waiting for ours.
     pub(crate) fn lookup(&self) -> Result<Lookup> {
         self.inner.credentials.validate()?;
-        let now = now_ms();
+        let (lookup, renewal) = self.decide(now_ms());
+        if let Some(login) = renewal {
+            self.inner.background.spawn(login);
+        }
+        Ok(lookup)
+    }
+
+    /// The lookup's decision, and the background renewal to start (if one is due).
+    fn decide(&self, now: i64) -> (Lookup, Option<Login>) {
         let mut state = self.state();
         if let Some(cached) = &state.token {
             let auth = cached.auth.clone();
             if now < cached.renew_at {
-                return Ok(Lookup::Ready(auth));
+                return (Lookup::Ready(auth), None);
             }
             if now < auth.expires_at {
-                if self.in_flight(&state).is_none() {
-                    let login = self.start_login(&mut state);
-                    self.inner.background.spawn(login);
-                }
-                return Ok(Lookup::Ready(auth));
+                let renewal = match self.in_flight(&state) {
+                    Some(_) => None,
+                    None => Some(self.start_login(&mut state)),
+                };
+                return (Lookup::Ready(auth), renewal);
             }
             state.token = None;
         }
@@ -191,7 +203,7 @@ impl Session {
             Some(login) => login,
             None => self.start_login(&mut state),
         };
-        Ok(Lookup::Wait(login))
+        (Lookup::Wait(login), None)
     }
 
     fn in_flight(&self, state: &State) -> Option<Login> {
@@ -248,28 +260,36 @@ fn store(session: &Weak<Inner>, result: &Result<Arc<Authentication>>) {
     let Some(inner) = session.upgrade() else {
         return;
     };
-    let mut state = inner.state.lock().unwrap_or_else(PoisonError::into_inner);
-    state.login = None;
-    let now = now_ms();
-    match result {
-        Ok(auth) => {
-            let renew_at = renew_at(now, auth.expires_at, inner.client.config().refresh_before);
-            state.token = Some(Cached {
-                auth: auth.clone(),
-                renew_at,
-            });
-        }
-        Err(error) => {
-            if let Some(cached) = &mut state.token {
-                let pause = ((cached.auth.expires_at - now) / 4).clamp(1_000, 30_000);
-                cached.renew_at = now + pause;
-                tracing::warn!(
-                    target: "xpay_auth",
-                    code = error.code(), uuid = error.uuid(),
-                    "token renewal failed; the current token stays in use until it expires"
-                );
+    let kept_old_token = {
+        let mut state = inner.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.login = None;
+        let now = now_ms();
+        match result {
+            Ok(auth) => {
+                let renew_at = renew_at(now, auth.expires_at, inner.client.config().refresh_before);
+                state.token = Some(Cached {
+                    auth: auth.clone(),
+                    renew_at,
+                });
+                false
             }
+            Err(_) => match &mut state.token {
+                Some(cached) => {
+                    let pause = ((cached.auth.expires_at - now) / 4).clamp(1_000, 30_000);
+                    cached.renew_at = now + pause;
+                    true
+                }
+                None => false,
+            },
         }
+    };
+    // Logged after the lock is released (see `Session::lookup`).
+    if let (true, Err(error)) = (kept_old_token, result) {
+        tracing::warn!(
+            target: "xpay_auth",
+            code = error.code(), uuid = error.uuid(),
+            "token renewal failed; the current token stays in use until it expires"
+        );
     }
 }
 

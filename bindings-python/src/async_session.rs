@@ -2,7 +2,7 @@
 
 use pyo3::prelude::*;
 
-use crate::asyncio::awaitable;
+use crate::asyncio::{awaitable, ready};
 use crate::auth::Authentication;
 use crate::convert::{repr_str, to_json, Json};
 
@@ -28,6 +28,10 @@ impl AsyncSession {
 
     /// Awaits to a valid access token (one shared login for all concurrent callers).
     fn access_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        // A fresh cached token (the core decides) needs no trip through the runtime.
+        if let Some(auth) = self.inner.cached() {
+            return ready(py, auth.access_token());
+        }
         let session = self.inner.clone();
         awaitable(py, async move { session.access_token().await })
     }

@@ -52,13 +52,23 @@ where
         generic::future_into_py::<CoreRuntime, _, _>(py, async move { Ok(Outcome(future.await)) })
             .map(Bound::unbind)
     })?;
-    static RUN: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let run = RUN.get_or_try_init(py, || {
-        py.import("xpay_auth._coroutine")?
-            .getattr("run")
-            .map(Bound::unbind)
-    })?;
-    run.bind(py).call1((start,))
+    coroutine_helpers(py)?.getattr("run")?.call1((start,))
+}
+
+/// A coroutine that returns `value` at once: for answers the core has without waiting.
+pub fn ready<'py, T: IntoPyObject<'py>>(py: Python<'py>, value: T) -> PyResult<Bound<'py, PyAny>> {
+    coroutine_helpers(py)?.getattr("ready")?.call1((value,))
+}
+
+/// The module `xpay_auth._coroutine`, imported once.
+fn coroutine_helpers(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static MODULE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    MODULE
+        .get_or_try_init(py, || {
+            py.import("xpay_auth._coroutine")
+                .map(|m| m.into_any().unbind())
+        })
+        .map(|m| m.bind(py))
 }
 
 /// A core result on its way to Python: the value, or the matching `XPayError` raised.

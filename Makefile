@@ -1,24 +1,28 @@
 # The README's two commands: `make demo` (the main job) and `make test` (every test).
-# Everything else here is a step of those two.
+# Everything else here is a step of those two, or a figure-printing extra (bench, soak, fuzz).
 
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
+# Cargo's output, wherever cargo puts it (CARGO_TARGET_DIR is honoured everywhere).
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 
-# The faces built so far, each with `test`, `build-release` and `demo` targets of its own.
+# The binding faces, each folder with `test`, `build-release` and `demo` targets of its own.
 FACES := python node c
 
-.PHONY: demo test test-rust lint build-release bench $(FACES:%=test-%)
+.PHONY: demo test lint test-rust conformance testees build-release bench soak fuzz $(FACES:%=test-%)
 
 ## make demo: release-build the mock and every face, then log in and call through each one.
 demo: build-release
-	tests/with-mock.sh tests/demo.sh
+	tests/with-mock.sh --release tests/demo.sh
 
 build-release:
-	$(CARGO) build --release -p xpay-mock -p xpay-auth --example demo
+	$(CARGO) build --release -p xpay-mock --bin xpay-mock
+	$(CARGO) build --release -p xpay-auth --example demo
 	for face in $(FACES); do $(MAKE) -C bindings-$$face build-release || exit 1; done
 
-## make test: formatting, lints, docs and every test of every face (debug builds).
-test: lint test-rust $(FACES:%=test-%)
+## make test: formatting, lints, docs, every face's own tests, then the shared conformance
+## scenarios through every face's testee (debug builds).
+test: lint test-rust $(FACES:%=test-%) conformance
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -31,6 +35,39 @@ test-rust:
 
 $(FACES:%=test-%): test-%:
 	$(MAKE) -C bindings-$* test
+
+## The one runner (tests/runner) and each face's testee; see tests/conformance/README.md.
+CONFORMANCE_FACES := \
+  --face 'rust-async=$(TARGET_DIR)/debug/examples/testee' \
+  --face 'rust-blocking=$(TARGET_DIR)/debug/examples/testee --blocking' \
+  --face 'python-sync=bindings-python/.venv/bin/python bindings-python/tests/testee.py' \
+  --face 'python-async=bindings-python/.venv/bin/python bindings-python/tests/testee.py --async' \
+  --face 'node=node bindings-node/test/testee.js' \
+  --face 'c=$(TARGET_DIR)/bindings-c/testee' \
+  --face 'c+valgrind=valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 $(TARGET_DIR)/bindings-c/testee' \
+  --face 'c+asan=env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(TARGET_DIR)/bindings-c/testee-asan'
+
+conformance: testees
+	$(TARGET_DIR)/debug/xpay-conformance $(CONFORMANCE_FACES)
+
+testees:
+	$(CARGO) build -p xpay-conformance -p xpay-auth --bins --example testee
+	$(MAKE) -C bindings-python wheel
+	$(MAKE) -C bindings-node build
+	$(MAKE) -C bindings-c testees
+
+## make soak: 100,000 logins per face with resident memory after 1,000 and 100,000, and 10,000
+## calls at 64 in flight (release builds). Prints figures; not part of `make test`.
+soak:
+	$(CARGO) build --release -p xpay-conformance -p xpay-auth --bins --example testee
+	$(MAKE) -C bindings-python build-release
+	$(MAKE) -C bindings-node build-release
+	$(MAKE) -C bindings-c testees PROFILE=release
+	$(TARGET_DIR)/release/xpay-soak $(subst /debug/,/release/,$(CONFORMANCE_FACES))
+
+## make fuzz: each cargo-fuzz target for FUZZ_SECONDS (60 by default); see tests/fuzz/README.md.
+fuzz:
+	$(MAKE) -C tests/fuzz
 
 ## make bench: release-build figures, the SDK vs what a user would hand-roll in each language
 ## (reqwest; requests/httpx; fetch/http; libcurl). Prints figures, asserts nothing.

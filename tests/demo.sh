@@ -5,7 +5,7 @@ set -euo pipefail
 echo "xpay-mock at $XPAY_BASE_URL (account $XPAY_USERNAME)"
 echo
 echo "== Rust (crate xpay-auth) =="
-target/release/examples/demo
+"${CARGO_TARGET_DIR:-target}"/release/examples/demo
 echo
 echo "== Python (wheel xpay-auth, bindings-python/examples/demo.py) =="
 make -s --no-print-directory -C bindings-python demo

@@ -53,10 +53,14 @@ pub struct MockConfig {
     /// Port to listen on; `0` picks a free one (read it back with
     /// [`MockServer::addr`](crate::MockServer::addr)).
     pub port: u16,
+    /// Close a keep-alive connection that has waited this long (ms) for its
+    /// next request head; `None` (or `Some(0)`) keeps idle connections open.
+    pub idle_timeout_ms: Option<u64>,
 }
 
 impl Default for MockConfig {
-    /// The demo account, one-hour tokens, top-level `uuid`, `127.0.0.1`, a free port.
+    /// The demo account, one-hour tokens, top-level `uuid`, `127.0.0.1`, a
+    /// free port, no idle timeout.
     fn default() -> Self {
         Self {
             accounts: vec![(DEFAULT_ACCOUNT.0.to_owned(), DEFAULT_ACCOUNT.1.to_owned())],
@@ -64,6 +68,7 @@ impl Default for MockConfig {
             uuid_placement: UuidPlacement::TopLevel,
             host: "127.0.0.1".to_owned(),
             port: 0,
+            idle_timeout_ms: None,
         }
     }
 }
@@ -84,6 +89,15 @@ pub struct ResetConfig {
     /// New accounts (replacing all existing ones), as `[email, secret]` pairs.
     #[serde(default)]
     pub accounts: Option<Vec<(String, String)>>,
+    /// New idle timeout of keep-alive connections, in ms (see
+    /// [`MockConfig::idle_timeout_ms`]); `Some(0)` switches it off.
+    #[serde(default)]
+    pub idle_timeout_ms: Option<u64>,
+}
+
+/// An idle timeout as the server uses it: `0` means none.
+fn idle_timeout(ms: Option<u64>) -> Option<u64> {
+    ms.filter(|&ms| ms > 0)
 }
 
 /// The settings that may change while the server runs.
@@ -92,6 +106,7 @@ pub(crate) struct Settings {
     pub(crate) accounts: Vec<(String, String)>,
     pub(crate) token_ttl_ms: u64,
     pub(crate) uuid_placement: UuidPlacement,
+    pub(crate) idle_timeout_ms: Option<u64>,
 }
 
 impl Settings {
@@ -101,6 +116,7 @@ impl Settings {
             accounts: config.accounts.clone(),
             token_ttl_ms: config.token_ttl_ms,
             uuid_placement: config.uuid_placement,
+            idle_timeout_ms: idle_timeout(config.idle_timeout_ms),
         }
     }
 
@@ -114,6 +130,9 @@ impl Settings {
         }
         if let Some(accounts) = changes.accounts {
             self.accounts = accounts;
+        }
+        if let Some(timeout) = changes.idle_timeout_ms {
+            self.idle_timeout_ms = idle_timeout(Some(timeout));
         }
     }
 

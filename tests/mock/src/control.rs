@@ -36,6 +36,10 @@ pub(crate) fn handle(
     let result = match name {
         "queue" => queue(shared, body),
         "counts" => Ok(response::json_value(StatusCode::OK, &shared.counts())),
+        "connections" => Ok(response::json_value(
+            StatusCode::OK,
+            &shared.connections.stats(),
+        )),
         "requests" => Ok(requests(shared, query)),
         "reset" => parse_optional::<ResetConfig>(body).map(|changes| {
             shared.reset(changes);

@@ -18,8 +18,12 @@
 
 #![warn(missing_docs)]
 
+mod body;
 mod config;
+mod connection;
 mod control;
+mod idle;
+mod placeholder;
 mod reply;
 mod response;
 mod server;
@@ -33,6 +37,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 pub use config::{MockConfig, ResetConfig, UuidPlacement, DEFAULT_ACCOUNT, DEFAULT_TOKEN_TTL_MS};
+pub use connection::ConnectionStats;
 pub use control::CONTROL_PREFIX;
 pub use reply::Reply;
 pub use service::MAX_REQUEST_BODY;
@@ -50,6 +55,7 @@ pub const DEFAULT_WORKER_THREADS: usize = 2;
 pub struct MockServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
+    worker_threads: usize,
     running: server::Running,
 }
 
@@ -72,6 +78,7 @@ impl MockServer {
         Ok(MockServer {
             addr,
             shared,
+            worker_threads,
             running,
         })
     }
@@ -122,6 +129,27 @@ impl MockServer {
     /// Forgets every issued token: the next `/client/echo` gets `401`.
     pub fn revoke_tokens(&self) {
         self.shared.revoke_tokens();
+    }
+
+    /// Connection figures: open now, accepted and closed for idleness since
+    /// start or the last reset.
+    pub fn connections(&self) -> ConnectionStats {
+        self.shared.connections.stats()
+    }
+
+    /// Stops accepting, closes every open connection (keep-alive ones and
+    /// those mid-request included), then listens again on the same address.
+    /// All state is kept: accounts, tokens, counts, recorded requests,
+    /// queues, settings and connection figures. Returns once the server
+    /// listens again; on an error it stays stopped.
+    pub fn restart(&mut self) -> io::Result<()> {
+        // Ends the runtime, which drops every connection task (closing its
+        // socket) before this returns.
+        self.running.stop();
+        let listener = server::bind(self.addr)?;
+        let (_, running) = server::spawn(listener, Arc::clone(&self.shared), self.worker_threads)?;
+        self.running = running;
+        Ok(())
     }
 
     /// Stops accepting, closes open connections and ends the runtime thread.

@@ -6,28 +6,33 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{Either, Full};
-use hyper::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use hyper::header::{HeaderName, HeaderValue, CONNECTION, CONTENT_TYPE};
 use hyper::{Response, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::body::Pacing;
+use crate::placeholder::Placeholders;
 use crate::response::{json_content_type, Body, CloseConnection, Outcome, SlowBody};
-use crate::state::{now_ms, Shared};
+use crate::state::Shared;
 
 /// A canned response, queued with [`MockServer::queue`](crate::MockServer::queue)
 /// or `POST /__mock/queue`.
 ///
-/// Every field is optional in JSON. `{{now_ms}}`, `{{now_ms+N}}`,
-/// `{{now_ms-N}}` and `{{uuid}}` in `body` and in `json` strings are replaced
-/// when the reply is sent; a `json` string that is exactly a `now_ms`
-/// placeholder becomes a JSON number.
+/// Every field is optional in JSON. Placeholders in `body`, in `json`
+/// strings and in header values are filled in when the reply is sent:
+/// `{{now_ms}}`, `{{now_ms+N}}`, `{{now_ms-N}}` (Unix ms), `{{http_date}}`,
+/// `{{http_date+N}}`, `{{http_date-N}}` (an IMF-fixdate, N in ms),
+/// `{{uuid}}`, `{{request_body}}` (the request body's exact text) and
+/// `{{request_headers}}` (`name: value` lines joined by `\n`). A `json`
+/// string that is exactly a `now_ms` placeholder becomes a JSON number.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Reply {
     /// HTTP status (default 200).
     pub status: u16,
     /// Extra response headers; a `Content-Type` here replaces the default
-    /// `application/json`.
+    /// `application/json`, a `Date` here replaces hyper's automatic one.
     pub headers: BTreeMap<String, String>,
     /// Raw body text. Wins over `json` when both are given.
     pub body: Option<String>,
@@ -37,9 +42,15 @@ pub struct Reply {
     pub pad_bytes: usize,
     /// Pause before sending the response head, in ms.
     pub delay_ms: u64,
-    /// Send the body in pieces (about 4, or 64 KiB each for big bodies) with
-    /// this pause between them, in ms.
+    /// Send the body in pieces (of `chunk_bytes`, else about 4, or 64 KiB
+    /// each for big bodies) with this pause between them, in ms.
     pub chunk_delay_ms: u64,
+    /// Bytes per body piece; `0` lets `chunk_delay_ms` pick (about 4 pieces).
+    pub chunk_bytes: usize,
+    /// Send the head (with the full `Content-Length`) and only this many body
+    /// bytes, then close the connection: a reply closed mid-body. At or above
+    /// the body's length the whole body is sent, then the connection closed.
+    pub close_after_bytes: Option<usize>,
     /// Close the connection without answering anything (after `delay_ms`).
     pub close: bool,
 }
@@ -55,6 +66,8 @@ impl Default for Reply {
             pad_bytes: 0,
             delay_ms: 0,
             chunk_delay_ms: 0,
+            chunk_bytes: 0,
+            close_after_bytes: None,
             close: false,
         }
     }
@@ -120,6 +133,19 @@ impl Reply {
         self
     }
 
+    /// Sends the body in pieces of `n` bytes (with `chunk_delay_ms` between them).
+    pub fn with_chunk_bytes(mut self, n: usize) -> Self {
+        self.chunk_bytes = n;
+        self
+    }
+
+    /// Sends only the first `n` body bytes (after a head declaring the full
+    /// length), then closes the connection.
+    pub fn with_close_after_bytes(mut self, n: usize) -> Self {
+        self.close_after_bytes = Some(n);
+        self
+    }
+
     /// Checks that the status and headers can be sent, so a mistake is
     /// reported when the reply is queued rather than silently dropped later.
     pub fn validate(&self) -> Result<(), String> {
@@ -135,36 +161,55 @@ impl Reply {
     }
 }
 
-/// Sends `reply` for a request on `path` whose uuid is `uuid`.
-pub(crate) async fn send(shared: &Shared, reply: Reply, path: &str, uuid: &str) -> Outcome {
+/// Sends `reply` for a request on `path`; `placeholders` come from the request.
+pub(crate) async fn send(
+    shared: &Shared,
+    reply: Reply,
+    path: &str,
+    placeholders: &Placeholders<'_>,
+) -> Outcome {
     if reply.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(reply.delay_ms)).await;
     }
     if reply.close {
         return Err(CloseConnection);
     }
-    let body = render_body(shared, &reply, path, uuid);
-    let body: Body = if reply.chunk_delay_ms > 0 && !body.is_empty() {
-        Either::Right(SlowBody::new(
-            body,
-            Duration::from_millis(reply.chunk_delay_ms),
-        ))
+    let body = render_body(shared, &reply, path, placeholders);
+    let pacing = Pacing {
+        chunk_bytes: reply.chunk_bytes,
+        pause: Duration::from_millis(reply.chunk_delay_ms),
+        cut_after: reply.close_after_bytes,
+    };
+    let close_after = reply.close_after_bytes.is_some_and(|n| n >= body.len());
+    let body: Body = if pacing != Pacing::default() && !body.is_empty() {
+        Either::Right(SlowBody::new(body, pacing))
     } else {
         Either::Left(Full::new(body))
     };
-    Ok(with_head(Response::new(body), &reply))
+    let mut response = with_head(Response::new(body), &reply, placeholders);
+    if close_after {
+        // The whole body fits: send it, then close instead of keeping alive.
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    Ok(response)
 }
 
 /// The reply's body with placeholders filled in and padding added. A login
 /// reply that hands out a token registers it, so `/client/echo` accepts it.
-fn render_body(shared: &Shared, reply: &Reply, path: &str, uuid: &str) -> Bytes {
-    let now = now_ms();
+fn render_body(
+    shared: &Shared,
+    reply: &Reply,
+    path: &str,
+    placeholders: &Placeholders<'_>,
+) -> Bytes {
     let mut bytes = match (&reply.body, &reply.json) {
-        (Some(text), _) => expand_text(text, now, uuid).into_bytes(),
+        (Some(text), _) => placeholders.text(text).into_bytes(),
         (None, Some(json)) => {
-            let json = expand_json(json.clone(), now, uuid);
+            let json = placeholders.json(json.clone());
             if path == crate::xpay::LOGIN_PATH {
-                register_login_token(shared, &json, now);
+                register_login_token(shared, &json, placeholders.now_ms);
             }
             serde_json::to_vec(&json).unwrap_or_default()
         }
@@ -174,8 +219,14 @@ fn render_body(shared: &Shared, reply: &Reply, path: &str, uuid: &str) -> Bytes 
     Bytes::from(bytes)
 }
 
-/// Status and headers: `application/json` unless the reply names its own type.
-fn with_head(mut response: Response<Body>, reply: &Reply) -> Response<Body> {
+/// Status and headers: `application/json` unless the reply names its own
+/// type. A `Date` given here is the only one sent: hyper adds its own only
+/// when the response has none.
+fn with_head(
+    mut response: Response<Body>,
+    reply: &Reply,
+    placeholders: &Placeholders<'_>,
+) -> Response<Body> {
     *response.status_mut() =
         StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
@@ -185,7 +236,7 @@ fn with_head(mut response: Response<Body>, reply: &Reply) -> Response<Body> {
         // hold bad ones, which are skipped rather than failing the response.
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(value),
+            HeaderValue::from_bytes(placeholders.header(value).as_bytes()),
         ) {
             headers.insert(name, value);
         }
@@ -209,123 +260,24 @@ fn register_login_token(shared: &Shared, json: &Value, now: u64) {
     shared.register_token(token, expires_at);
 }
 
-/// Fills placeholders in every string of `value`; a string that is exactly
-/// a `now_ms` placeholder becomes a number.
-pub(crate) fn expand_json(value: Value, now: u64, uuid: &str) -> Value {
-    match value {
-        Value::String(s) => {
-            if let Some(ms) = whole_now_placeholder(&s, now) {
-                Value::from(ms)
-            } else if s.contains("{{") {
-                Value::String(expand_text(&s, now, uuid))
-            } else {
-                Value::String(s)
-            }
-        }
-        Value::Array(items) => items
-            .into_iter()
-            .map(|v| expand_json(v, now, uuid))
-            .collect(),
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (k, expand_json(v, now, uuid)))
-                .collect(),
-        ),
-        other => other,
-    }
-}
-
-/// The value of `s` if it is exactly one `{{now_ms...}}` placeholder.
-fn whole_now_placeholder(s: &str, now: u64) -> Option<u64> {
-    let inner = s.strip_prefix("{{")?.strip_suffix("}}")?;
-    now_placeholder(inner, now)
-}
-
-/// Replaces every known `{{...}}` placeholder in `text`; unknown ones stay.
-pub(crate) fn expand_text(text: &str, now: u64, uuid: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
-            break;
-        };
-        out.push_str(&rest[..start]);
-        let inner = &after[..end];
-        match (inner, now_placeholder(inner, now)) {
-            (_, Some(ms)) => out.push_str(&ms.to_string()),
-            ("uuid", None) => out.push_str(uuid),
-            _ => {
-                out.push_str("{{");
-                out.push_str(inner);
-                out.push_str("}}");
-            }
-        }
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Evaluates `now_ms`, `now_ms+N` or `now_ms-N` (clamped at 0).
-fn now_placeholder(inner: &str, now: u64) -> Option<u64> {
-    let offset = inner.trim().strip_prefix("now_ms")?.trim();
-    if offset.is_empty() {
-        return Some(now);
-    }
-    let (negative, digits) = if let Some(digits) = offset.strip_prefix('+') {
-        (false, digits)
-    } else {
-        (true, offset.strip_prefix('-')?)
-    };
-    let n: u64 = digits.trim().parse().ok()?;
-    Some(if negative {
-        now.saturating_sub(n)
-    } else {
-        now.saturating_add(n)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
     #[test]
-    fn text_placeholders_are_replaced() {
-        let out = expand_text(
-            "a {{now_ms}} b {{now_ms+5}} c {{now_ms-5}} {{uuid}}",
-            100,
-            "U",
-        );
-        assert_eq!(out, "a 100 b 105 c 95 U");
-    }
-
-    #[test]
-    fn unknown_and_unclosed_placeholders_stay() {
-        assert_eq!(expand_text("{{nope}} x", 1, "U"), "{{nope}} x");
-        assert_eq!(expand_text("x {{now_ms", 1, "U"), "x {{now_ms");
-        assert_eq!(expand_text("{{now_ms+x}}", 1, "U"), "{{now_ms+x}}");
-        assert_eq!(expand_text("{{now_msé}}", 1, "U"), "{{now_msé}}");
-    }
-
-    #[test]
-    fn whole_json_placeholder_becomes_a_number() {
-        let v = json!({"a": "{{now_ms+600000}}", "b": ["t={{now_ms}}", "{{uuid}}"], "c": 1});
-        let out = expand_json(v, 1000, "U");
-        assert_eq!(out, json!({"a": 601000, "b": ["t=1000", "U"], "c": 1}));
-    }
-
-    #[test]
-    fn negative_offsets_clamp_at_zero() {
-        assert_eq!(whole_now_placeholder("{{now_ms-5000}}", 10), Some(0));
-    }
-
-    #[test]
     fn reply_deserialises_with_defaults() {
         let r: Reply = serde_json::from_value(json!({"json": {"x": 1}})).unwrap();
         assert_eq!(r, Reply::json(json!({"x": 1})));
         assert!(serde_json::from_value::<Reply>(json!({"stauts": 500})).is_err());
+        let r: Reply =
+            serde_json::from_value(json!({"chunk_bytes": 1, "close_after_bytes": 5})).unwrap();
+        assert_eq!(
+            r,
+            Reply::default()
+                .with_chunk_bytes(1)
+                .with_close_after_bytes(5)
+        );
     }
 
     #[test]
@@ -339,15 +291,9 @@ mod tests {
             .with_header("Retry-After", "0")
             .validate()
             .is_ok());
-    }
-
-    #[test]
-    fn slow_body_pieces() {
-        let body = SlowBody::new(Bytes::from(vec![b'x'; 10]), Duration::ZERO);
-        assert_eq!(
-            hyper::body::Body::size_hint(&body).exact(),
-            Some(10),
-            "length must be exact so a Content-Length is sent"
-        );
+        assert!(Reply::empty(503)
+            .with_header("Date", "{{http_date-5000}}")
+            .validate()
+            .is_ok());
     }
 }

@@ -5,7 +5,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -13,6 +13,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
+use crate::idle::{self, Busy, TrackedBody};
+use crate::response::CloseConnection;
 use crate::service;
 use crate::state::Shared;
 
@@ -31,6 +33,25 @@ impl Running {
         }
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
+        }
+    }
+}
+
+/// How long [`bind`] retries while the address is still in use.
+const REBIND_PATIENCE: Duration = Duration::from_secs(5);
+
+/// Binds `addr` again after a restart. The standard library sets
+/// `SO_REUSEADDR` on Unix, so the old connections' `TIME_WAIT` does not block
+/// it; an `AddrInUse` is still retried for a while, in case the old listener's
+/// socket is not quite gone.
+pub(crate) fn bind(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
+    let deadline = Instant::now() + REBIND_PATIENCE;
+    loop {
+        match std::net::TcpListener::bind(addr) {
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            result => return result,
         }
     }
 }
@@ -94,12 +115,50 @@ async fn accept_loop(
     }
 }
 
-/// Serves one connection until the client closes it.
+/// Serves one connection until the client closes it, the mock stops, or it
+/// has been idle (waiting for a request head) for `idle_timeout_ms`.
 async fn serve(stream: TcpStream, shared: Arc<Shared>, http: http1::Builder) {
+    let counters = Arc::clone(&shared);
+    let _open = counters.connections.opened();
+    let mut idle_timeout = shared.idle_timeout_ms();
     // Small request/response exchanges: never wait for Nagle's algorithm.
     let _ = stream.set_nodelay(true);
-    let service = service_fn(move |request| service::handle(Arc::clone(&shared), request));
+    let (activity, mut phases) = idle::activity();
+    let service = service_fn(move |request| {
+        let busy = Busy::begin(&activity);
+        let shared = Arc::clone(&shared);
+        async move {
+            let response = service::handle(shared, request).await?;
+            Ok::<_, CloseConnection>(response.map(|body| TrackedBody::new(body, busy)))
+        }
+    });
     // Errors are clients going away, malformed requests (hyper answers 400
     // itself) or queued "close" replies; none is worth reporting.
-    let _ = http.serve_connection(TokioIo::new(stream), service).await;
+    let connection = http.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    loop {
+        let deadline = phases
+            .borrow_and_update()
+            .idle_deadline(*idle_timeout.borrow_and_update());
+        let idle_for_too_long = async {
+            match deadline {
+                Some(deadline) => tokio::time::sleep_until(deadline).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = connection.as_mut() => return,
+            // A request started or finished, or the setting changed: look again.
+            Ok(()) = phases.changed() => {}
+            Ok(()) = idle_timeout.changed() => {}
+            () = idle_for_too_long => {
+                counters.connections.idle_closed();
+                // The connection is idle, so hyper closes it at once (a FIN,
+                // after flushing anything still buffered).
+                connection.as_mut().graceful_shutdown();
+                let _ = connection.await;
+                return;
+            }
+        }
+    }
 }

@@ -12,9 +12,10 @@ use hyper::{HeaderMap, Method, Request};
 use uuid::Uuid;
 
 use crate::control::{self, CONTROL_PREFIX};
+use crate::placeholder::Placeholders;
 use crate::reply;
 use crate::response::{self, CloseConnection, Outcome};
-use crate::state::Shared;
+use crate::state::{now_ms, Shared};
 use crate::xpay::{self, ECHO_PATH, LOGIN_PATH};
 
 /// Largest request body accepted; bigger ones get `413`.
@@ -63,8 +64,14 @@ async fn handle_xpay(shared: &Shared, parts: Parts, body: Option<Bytes>) -> Outc
         return Ok(response::too_large());
     };
     let queued = shared.note_request(method.clone(), uri, headers, body.clone(), true);
-    if let Some(queued) = queued {
-        return reply::send(shared, queued, &path, &uuid).await;
+    if let Some((queued, headers)) = queued {
+        let placeholders = Placeholders {
+            now_ms: now_ms(),
+            uuid: &uuid,
+            body: &body,
+            headers: &headers,
+        };
+        return reply::send(shared, queued, &path, &placeholders).await;
     }
     Ok(match (path.as_str(), method == Method::POST) {
         (LOGIN_PATH, true) => xpay::authenticate(shared, &body, &uuid),

@@ -12,8 +12,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use hyper::{HeaderMap, Method, Uri};
 use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
 
 use crate::config::{ResetConfig, Settings};
+use crate::connection::Counters;
 use crate::reply::Reply;
 
 /// How many of the last requests are kept for [`MockServer::requests`](crate::MockServer::requests)
@@ -112,13 +114,20 @@ pub(crate) struct Shared {
     /// The settings the server was started with, restored by a reset.
     initial: Settings,
     state: Mutex<State>,
+    /// Connection figures (atomics, outside the lock: every connection
+    /// touches them).
+    pub(crate) connections: Counters,
+    /// The current `idle_timeout_ms`, watched by every connection.
+    idle_timeout_ms: watch::Sender<Option<u64>>,
 }
 
 impl Shared {
     pub(crate) fn new(settings: Settings) -> Self {
         Self {
             initial: settings.clone(),
+            idle_timeout_ms: watch::Sender::new(settings.idle_timeout_ms),
             state: Mutex::new(State::new(settings)),
+            connections: Counters::default(),
         }
     }
 
@@ -129,7 +138,8 @@ impl Shared {
     }
 
     /// Counts and records a request and, if `pop` is set, pops the next
-    /// reply queued for its path.
+    /// reply queued for its path (with a copy of the request's headers, for
+    /// its placeholders).
     pub(crate) fn note_request(
         &self,
         method: Method,
@@ -137,7 +147,7 @@ impl Shared {
         headers: HeaderMap,
         body: Bytes,
         pop: bool,
-    ) -> Option<Reply> {
+    ) -> Option<(Reply, HeaderMap)> {
         let record = RawRecord {
             method,
             uri,
@@ -153,7 +163,7 @@ impl Shared {
             }
         }
         let reply = if pop {
-            pop_queued(&mut state.queues, path)
+            pop_queued(&mut state.queues, path).map(|reply| (reply, record.headers.clone()))
         } else {
             None
         };
@@ -210,19 +220,36 @@ impl Shared {
         self.lock().tokens.clear();
     }
 
-    /// Clears queues, counts, recorded requests and tokens; restores the
-    /// start-up settings, then applies `changes`.
+    /// Clears queues, counts, recorded requests, tokens and the connection
+    /// figures `accepted` and `idle_closed`; restores the start-up settings,
+    /// then applies `changes`.
     pub(crate) fn reset(&self, changes: Option<ResetConfig>) {
         let mut settings = self.initial.clone();
         if let Some(changes) = changes {
             settings.apply(changes);
         }
+        self.publish(&settings);
         *self.lock() = State::new(settings);
+        self.connections.reset();
     }
 
     /// Changes the given settings only, clearing nothing.
     pub(crate) fn configure(&self, changes: ResetConfig) {
-        self.lock().settings.apply(changes);
+        let mut state = self.lock();
+        state.settings.apply(changes);
+        self.publish(&state.settings);
+    }
+
+    /// Tells the connections about settings they watch.
+    fn publish(&self, settings: &Settings) {
+        self.idle_timeout_ms.send_if_modified(|current| {
+            std::mem::replace(current, settings.idle_timeout_ms) != settings.idle_timeout_ms
+        });
+    }
+
+    /// A view of the current `idle_timeout_ms` that sees every change.
+    pub(crate) fn idle_timeout_ms(&self) -> watch::Receiver<Option<u64>> {
+        self.idle_timeout_ms.subscribe()
     }
 
     /// Requests counted on `path` since the last reset.

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import xpay_auth
-from mockserver import SECRET, USERNAME, Mock, refused_url
+from mockctl import SECRET, USERNAME, Mock, refused_url
 
 
 @pytest.fixture

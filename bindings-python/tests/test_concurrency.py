@@ -7,7 +7,7 @@ import threading
 from typing import List
 
 import xpay_auth
-from mockserver import SECRET, USERNAME, Mock, wait_until
+from mockctl import SECRET, USERNAME, Mock, wait_until
 
 
 def test_100_threads_on_a_cold_session_share_one_login(mock: Mock) -> None:

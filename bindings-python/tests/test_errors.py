@@ -9,7 +9,7 @@ from typing import Any, Callable, Dict, List, Optional, Type
 import pytest
 
 import xpay_auth
-from mockserver import SECRET, USERNAME, Mock, refused_url
+from mockctl import SECRET, USERNAME, Mock, refused_url
 
 ALL = [
     (xpay_auth.InvalidArgumentError, "invalid_argument"),

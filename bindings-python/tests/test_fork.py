@@ -10,7 +10,7 @@ from typing import Any, Callable, Optional
 import pytest
 
 import xpay_auth
-from mockserver import SECRET, USERNAME, Mock
+from mockctl import SECRET, USERNAME, Mock
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
 

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 import xpay_auth
-from mockserver import SECRET, USERNAME, Mock
+from mockctl import SECRET, USERNAME, Mock
 
 
 def test_request_lines_reach_python_logging(mock: Mock, caplog: pytest.LogCaptureFixture) -> None:

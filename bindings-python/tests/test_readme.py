@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mockserver import Mock
+from mockctl import Mock
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import xpay_auth
-from mockserver import Mock
+from mockctl import Mock
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "typed_usage.py"
 

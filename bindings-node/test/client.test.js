@@ -1,17 +1,12 @@
 'use strict'
 // Client: options and their checks, authenticate, session factories, close, User-Agent.
 
-const { test, before, after, beforeEach } = require('node:test')
+const { test, beforeEach } = require('node:test')
 const assert = require('node:assert/strict')
 const { Client, Session, Authentication, InvalidArgumentError, VERSION } = require('xpay-auth')
-const { startMock, ACCOUNT } = require('./helpers/mock.js')
-const { isUuid } = require('./helpers/match.js')
+const { mock, ACCOUNT } = require('./helpers/mock.js')
+const isUuid = (s) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s)
 
-let mock
-before(async () => {
-  mock = await startMock()
-})
-after(() => mock.stop())
 beforeEach(() => mock.reset())
 
 test('authenticate resolves with every field of the login', async () => {

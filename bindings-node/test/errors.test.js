@@ -1,20 +1,15 @@
 'use strict'
 // Every error class and code, with status, tag, uuid and data as JS values.
 
-const { test, before, after, beforeEach } = require('node:test')
+const { test, beforeEach } = require('node:test')
 const assert = require('node:assert/strict')
 const xpay = require('xpay-auth')
 const { fromNative } = require('../errors.js')
-const { startMock, refusedUrl, ACCOUNT } = require('./helpers/mock.js')
-const { isUuid } = require('./helpers/match.js')
+const { mock, refusedUrl, ACCOUNT } = require('./helpers/mock.js')
+const isUuid = (s) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s)
 
 const { Client, XPayError, CODES } = xpay
 
-let mock
-before(async () => {
-  mock = await startMock()
-})
-after(() => mock.stop())
 beforeEach(() => mock.reset())
 
 const client = (options) => new Client({ baseUrl: mock.url, maxRetries: 0, ...options })

@@ -2,21 +2,18 @@
 // Secrets: util.inspect / console.log / toString / JSON.stringify of every object show neither
 // the secret key nor a whole access token.
 
-const { test, before, after } = require('node:test')
+const { test, before } = require('node:test')
 const assert = require('node:assert/strict')
 const util = require('node:util')
 const { Client } = require('xpay-auth')
-const { startMock } = require('./helpers/mock.js')
+const { mock } = require('./helpers/mock.js')
 
 const SECRET = 'very-secret-key-do-not-print'
 const ACCOUNT = { username: 'inspect@xpay.test', secretKey: SECRET }
 
-let mock
 before(async () => {
-  mock = await startMock()
   await mock.reset({ accounts: [[ACCOUNT.username, SECRET]] })
 })
-after(() => mock.stop())
 
 /** Every way a user might print `value`. */
 function renderings(value) {

@@ -8,19 +8,17 @@ const { execFileSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { startMock, ACCOUNT } = require('./helpers/mock.js')
+const { mock, ACCOUNT } = require('./helpers/mock.js')
 
 const PACKAGE_DIR = path.join(__dirname, '..')
 const npm = (args, cwd) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
 
-let mock
 let scratch
 before(async () => {
-  mock = await startMock()
+  await mock.reset()
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'xpay-auth-pack-'))
 })
 after(() => {
-  mock.stop()
   fs.rmSync(scratch, { recursive: true, force: true })
 })
 

@@ -1,20 +1,16 @@
 'use strict'
 // The README's quick start really runs: its ```js block, against a real mock.
 
-const { test, before, after } = require('node:test')
+const { test, before } = require('node:test')
 const assert = require('node:assert/strict')
 const { execFileSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
-const { startMock } = require('./helpers/mock.js')
+const { mock } = require('./helpers/mock.js')
 
 const PACKAGE_DIR = path.join(__dirname, '..')
 
-let mock
-before(async () => {
-  mock = await startMock()
-})
-after(() => mock.stop())
+before(() => mock.reset())
 
 test('the quick start is at most 10 lines and logs in and calls', () => {
   const readme = fs.readFileSync(path.join(PACKAGE_DIR, 'README.md'), 'utf8')

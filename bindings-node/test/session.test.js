@@ -1,16 +1,11 @@
 'use strict'
 // Session: token cache, single flight, call (JSON in and out), invalidate, the uuid option.
 
-const { test, before, after, beforeEach } = require('node:test')
+const { test, beforeEach } = require('node:test')
 const assert = require('node:assert/strict')
 const { Client, Authentication, InvalidArgumentError } = require('xpay-auth')
-const { startMock, ACCOUNT } = require('./helpers/mock.js')
+const { mock, ACCOUNT } = require('./helpers/mock.js')
 
-let mock
-before(async () => {
-  mock = await startMock()
-})
-after(() => mock.stop())
 beforeEach(() => mock.reset())
 
 const newSession = () => new Client({ baseUrl: mock.url }).session(ACCOUNT)

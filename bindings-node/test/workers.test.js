@@ -2,20 +2,15 @@
 // worker_threads: one client per worker, all logging in and calling at once; the main thread's
 // client keeps working while and after the workers come and go.
 
-const { test, before, after } = require('node:test')
+const { test } = require('node:test')
 const assert = require('node:assert/strict')
 const { Worker } = require('node:worker_threads')
 const { Client } = require('xpay-auth')
-const { startMock, ACCOUNT } = require('./helpers/mock.js')
+const { mock, ACCOUNT } = require('./helpers/mock.js')
 
 // Workers load the package by absolute path, so the tests run from any working directory.
 const PACKAGE = require.resolve('xpay-auth')
 
-let mock
-before(async () => {
-  mock = await startMock()
-})
-after(() => mock.stop())
 
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads')

@@ -22,13 +22,15 @@ Options:
   --token-ttl-ms N           Lifetime of issued tokens in ms [default: 3600000]
   --uuid-placement WHERE     Login reply's uuid: 'top' (beside \"success\") or
                              'nested' (inside it) [default: top]
+  --idle-timeout-ms N        Close a keep-alive connection idle for N ms
+                             (waiting for its next request); 0: never [default: 0]
   --threads N                Runtime worker threads [default: 2]
   --exit-on-stdin-close      Exit when stdin is closed (so a crashed parent
                              never leaves the mock running)
   -h, --help                 Print this help
 
 Control endpoints live under /__mock/ (queue, counts, requests, reset,
-revoke, config); see tests/mock/README.md.
+revoke, config, connections); see tests/mock/README.md.
 ";
 
 /// What the command line asks for.
@@ -121,6 +123,9 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
             "--account" => accounts.push(account(&value()?)?),
             "--token-ttl-ms" => options.config.token_ttl_ms = number(&flag, &value()?)?,
             "--uuid-placement" => options.config.uuid_placement = value()?.parse()?,
+            "--idle-timeout-ms" => {
+                options.config.idle_timeout_ms = Some(number(&flag, &value()?)?);
+            }
             "--threads" => options.threads = positive(&flag, &value()?)?,
             "--exit-on-stdin-close" if inline.is_none() => options.exit_on_stdin_close = true,
             _ => return Err(format!("unknown argument {flag:?}")),
@@ -195,6 +200,7 @@ mod tests {
             "nested",
             "--threads",
             "4",
+            "--idle-timeout-ms=250",
             "--exit-on-stdin-close",
         ]);
         assert_eq!(o.config.host, "0.0.0.0");
@@ -209,6 +215,7 @@ mod tests {
         assert_eq!(o.config.token_ttl_ms, 5);
         assert_eq!(o.config.uuid_placement, UuidPlacement::Nested);
         assert_eq!(o.threads, 4);
+        assert_eq!(o.config.idle_timeout_ms, Some(250));
         assert!(o.exit_on_stdin_close);
     }
 
@@ -228,6 +235,7 @@ mod tests {
             &["--account", ":secret"],
             &["--uuid-placement", "sideways"],
             &["--threads", "0"],
+            &["--idle-timeout-ms", "-1"],
             &["--exit-on-stdin-close=1"],
             &["--bogus"],
             &["extra"],

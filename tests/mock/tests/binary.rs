@@ -110,3 +110,20 @@ fn help_prints_usage() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("--exit-on-stdin-close") && stdout.contains("--account"));
 }
+
+#[test]
+fn idle_timeout_flag_closes_idle_connections() {
+    let mock = spawn(&["--idle-timeout-ms", "300", "--exit-on-stdin-close"]);
+    let mut conn = common::Conn::open(mock.addr);
+    let body = serde_json::json!({"username": "demo@xpay.test", "secretKey": "demo-secret"});
+    let response = conn
+        .send(
+            "POST",
+            "/client/authenticate",
+            &[],
+            body.to_string().as_bytes(),
+        )
+        .unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(conn.read_to_close().expect("closed, not a timeout"), 0);
+}

@@ -146,3 +146,128 @@ fn restart_can_be_repeated_and_the_server_then_shuts_down() {
     server.shutdown();
     assert!(std::net::TcpStream::connect(addr).is_err());
 }
+
+/// A raw keep-alive connection: one request, its whole reply, then nothing.
+struct Raw {
+    stream: std::net::TcpStream,
+}
+
+impl Raw {
+    fn open(server: &MockServer) -> Raw {
+        let stream = std::net::TcpStream::connect(server.addr()).unwrap();
+        // The longest any read may block: the test fails instead of hanging.
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        Raw { stream }
+    }
+
+    /// Sends `POST path` with `body` and reads the reply (framed by its
+    /// Content-Length); returns its body.
+    fn exchange(&mut self, path: &str, body: &[u8]) -> Vec<u8> {
+        use std::io::{Read, Write};
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: mock\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        self.stream.write_all(head.as_bytes()).unwrap();
+        self.stream.write_all(body).unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = self.stream.read(&mut buf).expect("the reply");
+            assert!(n > 0, "closed before the whole reply: {got:?}");
+            got.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&got);
+            if let Some(end) = text.find("\r\n\r\n") {
+                let length: usize = text[..end]
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap())
+                    })
+                    .expect("a Content-Length");
+                if got.len() >= end + 4 + length {
+                    return got[end + 4..].to_vec();
+                }
+            }
+        }
+    }
+
+    /// Blocks until the server closes the connection: read() returns 0 (a
+    /// FIN). A timeout or stray bytes fail the test.
+    fn wait_for_fin(&mut self) {
+        use std::io::Read;
+        let mut buf = [0u8; 64];
+        match self.stream.read(&mut buf) {
+            Ok(0) => {}
+            Ok(n) => panic!("unexpected bytes: {:?}", String::from_utf8_lossy(&buf[..n])),
+            Err(e) => panic!("no FIN: {e}"),
+        }
+    }
+}
+
+#[test]
+fn an_idle_keep_alive_connection_is_closed_with_a_fin_and_counted() {
+    let server = MockServer::start(MockConfig {
+        idle_timeout_ms: Some(300),
+        ..MockConfig::default()
+    })
+    .unwrap();
+    let mut raw = Raw::open(&server);
+    let reply = raw.exchange(LOGIN, &demo_login_body());
+    assert!(String::from_utf8_lossy(&reply).contains("access_token"));
+    raw.wait_for_fin();
+    wait_for(&server, stats(0, 1, 1));
+}
+
+#[test]
+fn idle_time_counts_from_the_end_of_the_previous_response() {
+    let server = MockServer::start(MockConfig {
+        idle_timeout_ms: Some(300),
+        ..MockConfig::default()
+    })
+    .unwrap();
+    // The request arrives at once; its head then waits 400 ms and its body
+    // takes 3 x 150 ms more, far longer than the idle timeout: a connection
+    // with a request in progress is not idle, so the reply arrives whole.
+    let slow = Reply::text("0123456789")
+        .with_delay_ms(400)
+        .with_chunk_bytes(3)
+        .with_chunk_delay_ms(150);
+    server.queue("/slow", vec![slow]);
+    let mut raw = Raw::open(&server);
+    assert_eq!(raw.exchange("/slow", b""), b"0123456789");
+    // Only once the response is out does the idle time start.
+    raw.wait_for_fin();
+    wait_for(&server, stats(0, 1, 1));
+}
+
+#[test]
+fn the_idle_timeout_is_set_by_config_and_reset_over_http() {
+    let server = start();
+    let mut raw = Raw::open(&server);
+    raw.exchange(LOGIN, &demo_login_body());
+    // Switched on while the connection is already idle: it applies at once.
+    let body = br#"{"idle_timeout_ms": 50}"#;
+    assert_eq!(
+        common::request(server.addr(), "POST", "/__mock/config", &[], body).status,
+        200
+    );
+    raw.wait_for_fin();
+    // (The config request's own connection may have been closed idle too.)
+    assert!(server.connections().idle_closed >= 1);
+    // A reset returns to the start-up value (none) and clears the figures.
+    server.reset(Some(ResetConfig {
+        idle_timeout_ms: Some(0),
+        ..ResetConfig::default()
+    }));
+    assert_eq!(server.connections().idle_closed, 0);
+    let bad = common::request(
+        server.addr(),
+        "POST",
+        "/__mock/reset",
+        &[],
+        br#"{"idle_timeout_ms": "x"}"#,
+    );
+    assert_eq!(bad.status, 400);
+}

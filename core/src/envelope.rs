@@ -56,6 +56,17 @@ pub(crate) fn decode(
         return Err(not_an_envelope(status, body, sent_uuid));
     };
     let top_uuid = string_field(&root, "uuid");
+    let present = |key: &str| root.get(key).is_some_and(|v| !v.is_null());
+    if present("success") && present("error") {
+        // Neither can be trusted: a success might be a declined payment, an error a done one.
+        return Err(if status == 200 {
+            Error::decode("the reply has both `success` and `error`")
+                .with_status(status)
+                .with_uuid(Some(top_uuid.unwrap_or_else(|| sent_uuid.to_owned())))
+        } else {
+            not_an_envelope(status, body, sent_uuid)
+        });
+    }
     if let Some(error) = root.get("error").and_then(Value::as_object) {
         return Err(business_error(endpoint, status, error, top_uuid, sent_uuid));
     }
@@ -292,6 +303,14 @@ mod tests {
         }
         let e = decode(
             Endpoint::Call,
+            502,
+            br#"{"success":{"data":1},"error":{"message":"busy"}}"#,
+            SENT,
+        )
+        .unwrap_err();
+        assert_eq!((e.code(), e.status()), ("http_status", Some(502)));
+        let e = decode(
+            Endpoint::Call,
             503,
             br#"{"error":{"message":"busy"}}"#,
             SENT,
@@ -324,7 +343,11 @@ mod tests {
             .as_object_mut()
             .unwrap()
             .remove("user");
+        let mut both = login_body(false);
+        both["error"] = json!({"message": "invalid credentials", "tag": "t"});
         for v in [
+            both,
+            json!({"success": {"message": "OK", "data": 1}, "error": {"message": "declined"}}),
             no_token,
             empty_token,
             string_expiry,

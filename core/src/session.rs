@@ -275,8 +275,9 @@ fn store(session: &Weak<Inner>, result: &Result<Arc<Authentication>>) {
             }
             Err(_) => match &mut state.token {
                 Some(cached) => {
-                    let pause = ((cached.auth.expires_at - now) / 4).clamp(1_000, 30_000);
-                    cached.renew_at = now + pause;
+                    let pause =
+                        (cached.auth.expires_at.saturating_sub(now) / 4).clamp(1_000, 30_000);
+                    cached.renew_at = now.saturating_add(pause);
                     true
                 }
                 None => false,
@@ -296,9 +297,11 @@ fn store(session: &Weak<Inner>, result: &Result<Arc<Authentication>>) {
 /// When to start renewing a token received at `now`: `refresh_before` ahead of its expiry, but
 /// no earlier than half-way through its lifetime.
 fn renew_at(now: i64, expires_at: i64, refresh_before: Duration) -> i64 {
-    let lifetime = (expires_at - now).max(0);
+    // Saturating: `expiresAt` is the server's number, any i64 (a negative or absurd one must
+    // not overflow).
+    let lifetime = expires_at.saturating_sub(now).max(0);
     let window = (refresh_before.as_millis().min(i64::MAX as u128) as i64).min(lifetime / 2);
-    expires_at - window
+    expires_at.saturating_sub(window)
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -364,5 +367,17 @@ mod tests {
         assert_eq!(renew_at(1_000, 1_000, five), 1_000);
         assert_eq!(renew_at(5_000, 1_000, five), 1_000);
         assert_eq!(renew_at(0, hour, Duration::MAX), hour / 2);
+    }
+
+    #[test]
+    fn absurd_expiries_do_not_overflow() {
+        let five = Duration::from_secs(300);
+        let now = 1_783_077_877_510;
+        assert_eq!(renew_at(now, i64::MIN, five), i64::MIN);
+        assert_eq!(renew_at(now, i64::MAX, five), i64::MAX - 300_000);
+        assert_eq!(
+            renew_at(i64::MIN, i64::MAX, Duration::MAX),
+            i64::MAX / 2 + 1
+        );
     }
 }

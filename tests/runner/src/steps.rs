@@ -369,12 +369,11 @@ fn summary(answers: &[Answer]) -> Value {
 
 /// `mock_restart`: stop the mock (closing every connection) and listen again on its port.
 fn mock_restart(mock: &mut MockServer) -> Result<(), String> {
-    let _ = mock;
-    Err("this mock cannot restart yet (MockServer::restart is coming)".into())
+    mock.restart()
+        .map_err(|e| format!("mock_restart: the mock could not listen again: {e}"))
 }
 
 /// The mock's connection figures `{open, accepted, idle_closed}`.
 fn mock_connections(mock: &MockServer) -> Result<Value, String> {
-    let _ = mock;
-    Err("this mock does not count connections yet (MockServer::connections is coming)".into())
+    serde_json::to_value(mock.connections()).map_err(|e| e.to_string())
 }

@@ -332,3 +332,36 @@ async fn starts_and_stops_inside_a_tokio_runtime() {
     assert_eq!(status, 200);
     drop(server);
 }
+
+#[test]
+fn echo_splices_the_exact_body_text_and_records_it() {
+    let server = start();
+    let auth = format!("Bearer {}", token(server.addr()));
+    let headers = [("Authorization", auth.as_str()), ("uuid", "exact-1")];
+    for (sent, data) in [
+        (
+            r#"{"amount":123456789012345678901}"#,
+            r#"{"amount":123456789012345678901}"#,
+        ),
+        (
+            " [1.0e2, -0.0, \"\\u00e9\", 0.1000000000000000055511151231257827] \n",
+            "[1.0e2, -0.0, \"\\u00e9\", 0.1000000000000000055511151231257827]",
+        ),
+    ] {
+        let response = request(
+            server.addr(),
+            "POST",
+            "/client/echo",
+            &headers,
+            sent.as_bytes(),
+        );
+        assert_eq!(response.status, 200);
+        assert_eq!(
+            response.text(),
+            format!(r#"{{"success":{{"message":"OK","data":{data}}},"uuid":"exact-1"}}"#)
+        );
+        let last = server.requests().pop().unwrap();
+        assert_eq!(last.body, sent);
+        assert!(last.json.is_some());
+    }
+}

@@ -1,4 +1,5 @@
-/* The C test runner: starts xpay-mock (path in $XPAY_MOCK), runs every test (or those whose
+/* The C test runner: against the mock at $XPAY_MOCK_URL (run it as
+ * `tests/with-mock.sh target/bindings-c/c_tests`), runs every test (or those whose
  * name contains argv[1]) and prints "c_tests: N passed, M failed". */
 #include <stdlib.h>
 
@@ -28,10 +29,9 @@ static const h_test all[] = {
 };
 
 int main(int argc, char **argv) {
-  const char *exe = getenv("XPAY_MOCK");
   int failed;
-  if (!exe || mock_start(exe) != 0) {
-    fprintf(stderr, "c_tests: cannot start the mock (set XPAY_MOCK to target/debug/xpay-mock)\n");
+  if (mock_init() != 0) {
+    fprintf(stderr, "c_tests: no mock (run me as tests/with-mock.sh target/bindings-c/c_tests)\n");
     return 2;
   }
   /* The tests choose their own base URL and credentials. */
@@ -39,6 +39,5 @@ int main(int argc, char **argv) {
   unsetenv("XPAY_USERNAME");
   unsetenv("XPAY_SECRET_KEY");
   failed = h_run(all, sizeof all / sizeof *all, argc > 1 ? argv[1] : NULL);
-  mock_stop();
   return failed ? 1 : 0;
 }

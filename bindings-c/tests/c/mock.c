@@ -1,52 +1,24 @@
-/* See mock.h. POSIX only (fork/exec, pipes, sockets); loopback only. */
+/* See mock.h. POSIX sockets; loopback only. */
 #include "mock.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-static pid_t mock_pid = -1;
-static int mock_stdin = -1;
 static char base_url[128];
 static int mock_port;
 
-int mock_start(const char *exe) {
-  int in[2], out[2];
-  FILE *child_out;
-  if (pipe(in) != 0 || pipe(out) != 0) return -1;
-  mock_pid = fork();
-  if (mock_pid < 0) return -1;
-  if (mock_pid == 0) {
-    dup2(in[0], 0);
-    dup2(out[1], 1);
-    close(in[1]);
-    close(out[0]);
-    execl(exe, exe, "--port", "0", "--exit-on-stdin-close", (char *)NULL);
-    _exit(127);
-  }
-  close(in[0]);
-  close(out[1]);
-  mock_stdin = in[1];
-  child_out = fdopen(out[0], "r");
-  if (!child_out || !fgets(base_url, sizeof base_url, child_out)) return -1;
-  fclose(child_out); /* nothing else is ever written there */
+int mock_init(void) {
+  const char *url = getenv("XPAY_MOCK_URL");
+  if (!url || strlen(url) >= sizeof base_url) return -1;
+  strcpy(base_url, url);
   base_url[strcspn(base_url, "\r\n")] = '\0';
   if (sscanf(base_url, "http://127.0.0.1:%d", &mock_port) != 1) return -1;
   return 0;
-}
-
-void mock_stop(void) {
-  if (mock_stdin >= 0) close(mock_stdin);
-  if (mock_pid > 0) waitpid(mock_pid, NULL, 0);
-  mock_stdin = -1;
-  mock_pid = -1;
 }
 
 const char *mock_url(void) { return base_url; }

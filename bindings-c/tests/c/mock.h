@@ -1,12 +1,10 @@
-/* The xpay-mock server for the C tests: started as a child process on a free loopback port,
- * controlled over its /__mock/ HTTP endpoints with a minimal HTTP/1.1 client. */
+/* The xpay-mock server for the C tests: started by tests/with-mock.sh (its URL in
+ * XPAY_MOCK_URL), controlled over its /__mock/ HTTP endpoints with a minimal HTTP/1.1 client. */
 #ifndef XPAY_TEST_MOCK_H
 #define XPAY_TEST_MOCK_H
 
-/* Starts `exe --port 0 --exit-on-stdin-close` and reads its base URL; 0 on success. */
-int mock_start(const char *exe);
-/* Closes the mock's stdin (it exits) and reaps it. */
-void mock_stop(void);
+/* Reads the mock's URL from XPAY_MOCK_URL (http://127.0.0.1:PORT); 0 on success. */
+int mock_init(void);
 /* The mock's base URL, e.g. "http://127.0.0.1:41234". */
 const char *mock_url(void);
 

@@ -100,10 +100,10 @@ pub fn run(
             Ok(status) => status.to_string(),
             Err(why) => why.clone(),
         };
-        let why = format!(
-            "the testee ended with {status}; its stderr ends with:\n{}",
-            exit.stderr.trim_end()
-        );
+        let why = match exit.stderr.trim_end() {
+            "" => format!("the testee ended with {status}"),
+            tail => format!("the testee ended with {status}; its stderr ends with:\n{tail}"),
+        };
         println!("FAILED {} (testee exit): {why}", spec.name);
         Err(why)
     };

@@ -84,7 +84,24 @@ pub(crate) fn block_on<F: Future>(future: F) -> Result<F::Output> {
              (the async client) there, or call it from a plain thread",
         ));
     }
-    Ok(blocking_runtime()?.block_on(future))
+    Ok(blocking_runtime()?.block_on(async {
+        settle_idle_connections().await;
+        future.await
+    }))
+}
+
+/// Lets the runtime notice what happened to its idle keep-alive connections since it last ran.
+///
+/// This runtime only runs while a caller is inside it, so between two blocking calls nobody
+/// reads the pooled connections: one the server closed meanwhile (an idle timeout, a restart)
+/// still looks reusable, and a call sent on it fails after it may have been written, which
+/// must not be retried. Yielding twice lets the I/O driver deliver the pending close (first
+/// yield) and the connection's task act on it (second), so the pool drops the dead connection
+/// before the request picks one. Costs two scheduler ticks per blocking request.
+async fn settle_idle_connections() {
+    for _ in 0..2 {
+        tokio::task::yield_now().await;
+    }
 }
 
 /// Drives a background job (a token renewal) on its own thread; errors are the job's concern.

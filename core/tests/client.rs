@@ -192,3 +192,23 @@ fn cached_is_the_fresh_token_only_and_never_logs_in() {
         "eyJ-expired-token"
     );
 }
+
+#[test]
+fn blocking_call_after_the_server_closed_the_pooled_connection() {
+    // Issue 9: the blocking runtime only runs inside a call, so a connection the server closed
+    // between two calls must still be noticed (and not reused) before the next one is sent.
+    let mut mock = MockServer::start(MockConfig::default()).unwrap();
+    let client = blocking::Client::builder()
+        .base_url(mock.base_url())
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let session = client.session(creds());
+    assert_eq!(session.call("/client/echo", &1).unwrap(), json!(1));
+    for round in 2..5 {
+        mock.restart().unwrap();
+        assert_eq!(session.call("/client/echo", &round).unwrap(), json!(round));
+    }
+    assert_eq!(mock.request_count("/client/echo"), 4);
+    assert_eq!(mock.request_count("/client/authenticate"), 1);
+}

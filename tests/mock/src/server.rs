@@ -137,9 +137,8 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>, http: http1::Builder) {
     let connection = http.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     loop {
-        let deadline = phases
-            .borrow_and_update()
-            .idle_deadline(*idle_timeout.borrow_and_update());
+        let timeout_ms = *idle_timeout.borrow_and_update();
+        let deadline = phases.borrow_and_update().idle_deadline(timeout_ms);
         let idle_for_too_long = async {
             match deadline {
                 Some(deadline) => tokio::time::sleep_until(deadline).await,
@@ -148,8 +147,10 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>, http: http1::Builder) {
         };
         tokio::select! {
             _ = connection.as_mut() => return,
-            // A request started or finished, or the setting changed: look again.
-            Ok(()) = phases.changed() => {}
+            // A request started or finished (which matters only with a
+            // timeout: without one, requests cost no extra wake-up), or the
+            // setting changed: look again.
+            Ok(()) = phases.changed(), if timeout_ms.is_some() => {}
             Ok(()) = idle_timeout.changed() => {}
             () = idle_for_too_long => {
                 counters.connections.idle_closed();

@@ -97,12 +97,12 @@ pub fn run(
         Ok(())
     } else {
         let status = match &exit.status {
-            Ok(status) => status.to_string(),
-            Err(why) => why.clone(),
+            Ok(status) => format!("the testee ended with {status}"),
+            Err(why) => format!("the testee {why}"),
         };
         let why = match exit.stderr.trim_end() {
-            "" => format!("the testee ended with {status}"),
-            tail => format!("the testee ended with {status}; its stderr ends with:\n{tail}"),
+            "" => status,
+            tail => format!("{status}; its stderr ends with:\n{tail}"),
         };
         println!("FAILED {} (testee exit): {why}", spec.name);
         Err(why)

@@ -1,6 +1,7 @@
 //! Placeholders in queued replies: `{{now_ms}}`, `{{now_ms+N}}`,
-//! `{{now_ms-N}}`, `{{http_date}}`, `{{http_date+N}}`, `{{http_date-N}}`,
-//! `{{uuid}}`, `{{request_body}}` and `{{request_headers}}`.
+//! `{{now_ms-N}}` (N in ms), `{{http_date}}`, `{{http_date+N}}`,
+//! `{{http_date-N}}` (N in seconds, or `Nms` in milliseconds), `{{uuid}}`,
+//! `{{request_body}}` and `{{request_headers}}`.
 
 use hyper::HeaderMap;
 use serde_json::Value;
@@ -78,7 +79,7 @@ impl Placeholders<'_> {
     fn push_value(&self, out: &mut String, inner: &str) -> bool {
         if let Some(ms) = offset_placeholder(inner, "now_ms", self.now_ms) {
             out.push_str(&ms.to_string());
-        } else if let Some(ms) = offset_placeholder(inner, "http_date", self.now_ms) {
+        } else if let Some(ms) = date_placeholder(inner, self.now_ms) {
             out.push_str(&http_date(ms));
         } else {
             match inner.trim() {
@@ -110,23 +111,58 @@ fn whole_now_placeholder(s: &str, now: u64) -> Option<u64> {
     offset_placeholder(inner, "now_ms", now)
 }
 
-/// Evaluates `NAME`, `NAME+N` or `NAME-N` (clamped at 0) as `now` plus or minus N.
+/// Evaluates `NAME`, `NAME+N` or `NAME-N` (clamped at 0) as `now` plus or
+/// minus N (all in ms).
 fn offset_placeholder(inner: &str, name: &str, now: u64) -> Option<u64> {
-    let offset = inner.trim().strip_prefix(name)?.trim();
-    if offset.is_empty() {
-        return Some(now);
-    }
-    let (negative, digits) = if let Some(digits) = offset.strip_prefix('+') {
-        (false, digits)
-    } else {
-        (true, offset.strip_prefix('-')?)
-    };
-    let n: u64 = digits.trim().parse().ok()?;
+    let (negative, n) = offset(inner.trim().strip_prefix(name)?, 1)?;
     Some(if negative {
         now.saturating_sub(n)
     } else {
         now.saturating_add(n)
     })
+}
+
+/// Evaluates `http_date`, `http_date+N` or `http_date-N` to a time in ms:
+/// N is in seconds (an HTTP date's resolution), or in milliseconds when
+/// written `Nms` (`Ns` is seconds too).
+fn date_placeholder(inner: &str, now: u64) -> Option<u64> {
+    let rest = inner.trim().strip_prefix("http_date")?.trim();
+    if rest.is_empty() {
+        return Some(now);
+    }
+    if !rest.starts_with(['+', '-']) {
+        return None;
+    }
+    let (rest, unit) = if let Some(rest) = rest.strip_suffix("ms") {
+        (rest, 1)
+    } else {
+        (rest.strip_suffix('s').unwrap_or(rest), 1000)
+    };
+    let (negative, n) = offset(rest, unit)?;
+    Some(if negative {
+        now.saturating_sub(n)
+    } else {
+        now.saturating_add(n)
+    })
+}
+
+/// Parses an empty offset (0), `+N` or `-N`, times `unit`: (negative, amount).
+fn offset(text: &str, unit: u64) -> Option<(bool, u64)> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Some((false, 0));
+    }
+    let (negative, digits) = if let Some(digits) = text.strip_prefix('+') {
+        (false, digits)
+    } else {
+        (true, text.strip_prefix('-')?)
+    };
+    let digits = digits.trim();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    Some((negative, n.saturating_mul(unit)))
 }
 
 /// Unix time `ms` as an IMF-fixdate (RFC 9110), e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
@@ -222,12 +258,14 @@ mod tests {
             http_date(1_798_761_599_999),
             "Thu, 31 Dec 2026 23:59:59 GMT"
         );
+        // N in seconds, or with `ms` in milliseconds.
         let out = with(784_111_777_000, |p| {
-            p.text("{{http_date}}|{{http_date+60000}}|{{http_date-1000}}")
+            p.text("{{http_date}}|{{http_date+60}}|{{http_date-1}}|{{http_date+7200s}}|{{http_date+60000ms}}|{{http_date-1500ms}}")
         });
         assert_eq!(
             out,
-            "Sun, 06 Nov 1994 08:49:37 GMT|Sun, 06 Nov 1994 08:50:37 GMT|Sun, 06 Nov 1994 08:49:36 GMT"
+            "Sun, 06 Nov 1994 08:49:37 GMT|Sun, 06 Nov 1994 08:50:37 GMT|Sun, 06 Nov 1994 08:49:36 GMT|\
+             Sun, 06 Nov 1994 10:49:37 GMT|Sun, 06 Nov 1994 08:50:37 GMT|Sun, 06 Nov 1994 08:49:35 GMT"
         );
     }
 
@@ -239,6 +277,9 @@ mod tests {
             assert_eq!(p.text("{{now_ms+x}}"), "{{now_ms+x}}");
             assert_eq!(p.text("{{now_msé}}"), "{{now_msé}}");
             assert_eq!(p.text("{{http_dates}}"), "{{http_dates}}");
+            assert_eq!(p.text("{{http_date+}}"), "{{http_date+}}");
+            assert_eq!(p.text("{{http_date+1h}}"), "{{http_date+1h}}");
+            assert_eq!(p.text("{{now_ms+5ms}}"), "{{now_ms+5ms}}");
         });
     }
 

@@ -22,7 +22,8 @@ use crate::state::Shared;
 /// Every field is optional in JSON. Placeholders in `body`, in `json`
 /// strings and in header values are filled in when the reply is sent:
 /// `{{now_ms}}`, `{{now_ms+N}}`, `{{now_ms-N}}` (Unix ms), `{{http_date}}`,
-/// `{{http_date+N}}`, `{{http_date-N}}` (an IMF-fixdate, N in ms),
+/// `{{http_date+N}}`, `{{http_date-N}}` (an IMF-fixdate; N in seconds,
+/// `Nms` in milliseconds),
 /// `{{uuid}}`, `{{request_body}}` (the request body's exact text) and
 /// `{{request_headers}}` (`name: value` lines joined by `\n`). A `json`
 /// string that is exactly a `now_ms` placeholder becomes a JSON number.

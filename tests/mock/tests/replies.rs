@@ -192,8 +192,8 @@ fn a_date_header_replaces_the_automatic_one() {
         vec![
             Reply::empty(200).with_header("Date", fixed),
             Reply::empty(503)
-                .with_header("date", "{{http_date-3600000}}")
-                .with_header("Retry-After", "{{http_date+2000}}"),
+                .with_header("date", "{{http_date-3600}}")
+                .with_header("Retry-After", "{{http_date+2}}"),
             Reply::empty(200),
         ],
     );

@@ -454,6 +454,22 @@ xpay_status xpay_session_call(xpay_session *session,
                               xpay_error **err);
 
 /**
+ * `xpay_session_call` with the caller's own request reference: `uuid` is the `uuid` header
+ * of every attempt (the retries and the re-send after a 401 included), e.g. to correlate the
+ * call with the caller's records; NULL gives one fresh v4 uuid for the call, as
+ * `xpay_session_call` does. The string is copied. (An addition to the contract.)
+ *
+ * # Safety
+ * As `xpay_session_call`; `uuid` is NULL or a NUL-terminated string.
+ */
+xpay_status xpay_session_call_with_uuid(xpay_session *session,
+                                        const char *path,
+                                        const char *json_body,
+                                        const char *uuid,
+                                        char **json_out,
+                                        xpay_error **err);
+
+/**
  * Drops the cached token; the next use logs in again. NULL is a no-op.
  *
  * # Safety

@@ -142,15 +142,51 @@ pub unsafe extern "C" fn xpay_session_call(
     json_out: *mut *mut c_char,
     err: *mut *mut xpay_error,
 ) -> xpay_status {
+    call(session, path, json_body, std::ptr::null(), json_out, err)
+}
+
+/// `xpay_session_call` with the caller's own request reference: `uuid` is the `uuid` header
+/// of every attempt (the retries and the re-send after a 401 included), e.g. to correlate the
+/// call with the caller's records; NULL gives one fresh v4 uuid for the call, as
+/// `xpay_session_call` does. The string is copied. (An addition to the contract.)
+///
+/// # Safety
+/// As `xpay_session_call`; `uuid` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn xpay_session_call_with_uuid(
+    session: *mut xpay_session,
+    path: *const c_char,
+    json_body: *const c_char,
+    uuid: *const c_char,
+    json_out: *mut *mut c_char,
+    err: *mut *mut xpay_error,
+) -> xpay_status {
+    call(session, path, json_body, uuid, json_out, err)
+}
+
+/// Both call functions: `uuid` NULL means a fresh one.
+unsafe fn call(
+    session: *mut xpay_session,
+    path: *const c_char,
+    json_body: *const c_char,
+    uuid: *const c_char,
+    json_out: *mut *mut c_char,
+    err: *mut *mut xpay_error,
+) -> xpay_status {
     fallible(err, || {
         // First, so that a failure on any argument leaves it NULL.
         let out = out_arg(json_out, "json_out")?;
         let session = obj_arg(session, "session")?;
         let path = str_arg(path, "path")?;
         let body_text = str_arg(json_body, "json_body")?;
+        let uuid = if uuid.is_null() {
+            None
+        } else {
+            Some(str_arg(uuid, "uuid")?)
+        };
         let body: Value = serde_json::from_str(body_text)
             .map_err(|e| invalid("json_body", &format!("is not valid JSON ({e})")))?;
-        let data = session.inner.call(path, &body)?;
+        let data = session.inner.call_with_uuid(path, &body, uuid)?;
         *out = give_string(exact_c_string(&data.to_string(), "success.data")?);
         Ok(())
     })

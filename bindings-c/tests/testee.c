@@ -215,13 +215,15 @@ static char *op_access_token(state *st, const cJSON *req) {
   return line;
 }
 
-/* xpay_session_call with `body` (JSON text); the answer holds success.data as JSON (raw) or as
- * a string (`as_text`). */
+/* A call with `body` (JSON text) and the request's `uuid` (absent or null: a fresh one); the
+ * answer holds success.data as JSON (raw) or as a string (`as_text`). */
 static char *call_with_text(state *st, const cJSON *req, const char *body, int as_text) {
   xpay_error *err = NULL;
   char *data = NULL, *line;
-  if (xpay_session_call(st->session, string_field(req, "path"), body, &data, &err) != XPAY_OK)
-    return answer_error(err);
+  const char *path = string_field(req, "path"), *uuid = string_field(req, "uuid");
+  xpay_status status = uuid ? xpay_session_call_with_uuid(st->session, path, body, uuid, &data, &err)
+                            : xpay_session_call(st->session, path, body, &data, &err);
+  if (status != XPAY_OK) return answer_error(err);
   line = as_text ? answer_ok_item(cJSON_CreateString(data)) : answer_ok_raw(data);
   xpay_string_free(data);
   return line;
@@ -229,10 +231,7 @@ static char *call_with_text(state *st, const cJSON *req, const char *body, int a
 
 static char *op_call(state *st, const cJSON *req) {
   const cJSON *body = cJSON_GetObjectItemCaseSensitive(req, "body");
-  char *text, *line;
-  if (cJSON_GetObjectItemCaseSensitive(req, "uuid"))
-    return answer_unsupported("the C API takes no caller-given uuid for a call");
-  text = body ? cJSON_PrintUnformatted(body) : NULL;
+  char *text = body ? cJSON_PrintUnformatted(body) : NULL, *line;
   if (body && !text) return answer_testee_error("out of memory");
   line = call_with_text(st, req, text ? text : "null", 0);
   free(text);

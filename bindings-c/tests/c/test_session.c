@@ -157,6 +157,43 @@ void test_session_new_bad_arguments(void) {
   xpay_client_free(client);
 }
 
+/* Occurrences of `part` in `text`. */
+static int count_of(const char *text, const char *part) {
+  int n = 0;
+  for (; text && (text = strstr(text, part)) != NULL; text += strlen(part)) n++;
+  return n;
+}
+
+/* The caller's uuid goes on both attempts of a call re-sent after a 401; NULL is a fresh one. */
+void test_session_call_with_uuid(void) {
+  xpay_client *client = mock_client();
+  xpay_session *session = demo_session(client);
+  char *token = NULL, *json = STALE, *recorded;
+  xpay_error *err = NULL;
+  fresh_mock();
+  CHECK_STATUS(xpay_session_access_token(session, &token, NULL), XPAY_OK, NULL);
+  CHECK(mock_revoke() == 0);
+  CHECK_STATUS(xpay_session_call_with_uuid(session, ECHO, "{\"n\": 1}", "caller-ref-42", &json, &err),
+               XPAY_OK, err);
+  CHECK_STR(json, "{\"n\":1}");
+  xpay_string_free(json);
+  CHECK_STATUS(xpay_session_call_with_uuid(session, ECHO, "{}", NULL, &json, NULL), XPAY_OK, NULL);
+  xpay_string_free(json);
+  recorded = mock_requests(ECHO);
+  CHECK(mock_count(ECHO) == 3);
+  CHECK(count_of(recorded, "\"uuid\":\"caller-ref-42\"") == 2);
+  free(recorded);
+  json = STALE;
+  CHECK_STATUS(xpay_session_call_with_uuid(session, ECHO, "{}", NOT_UTF8, &json, &err),
+               XPAY_ERR_INVALID_ARGUMENT, err);
+  CHECK_CONTAINS(xpay_error_message(err), "uuid is not valid UTF-8");
+  CHECK(json == NULL && mock_count(ECHO) == 3);
+  xpay_error_free(err);
+  xpay_string_free(token);
+  xpay_session_free(session);
+  xpay_client_free(client);
+}
+
 static void expect_call_invalid(xpay_session *session, const char *path, const char *body,
                                 char **out, const char *named) {
   xpay_error *err = NULL;

@@ -36,6 +36,7 @@ void test_session_caches_the_token(void);
 void test_session_call_echoes_json(void);
 void test_session_invalidate_logs_in_again(void);
 void test_session_relogs_in_after_401(void);
+void test_session_call_with_uuid(void);
 void test_session_authentication(void);
 void test_session_from_environment(void);
 void test_session_empty_secret_fails_at_first_use(void);

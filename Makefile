@@ -63,7 +63,9 @@ soak:
 	$(MAKE) -C bindings-python build-release
 	$(MAKE) -C bindings-node build-release
 	$(MAKE) -C bindings-c testees PROFILE=release
-	$(TARGET_DIR)/release/xpay-soak $(subst /debug/,/release/,$(CONFORMANCE_FACES))
+	@# The conformance faces on release builds: Rust's testee under release/, Python's on the
+	@# venv build-release installs the release wheel into (the C and Node builds replace theirs).
+	$(TARGET_DIR)/release/xpay-soak $(subst bindings-python/.venv/bin/,bindings-python/.venv/release/bin/,$(subst /debug/,/release/,$(CONFORMANCE_FACES)))
 
 ## make fuzz: each cargo-fuzz target for FUZZ_SECONDS (60 by default); see tests/fuzz/README.md.
 fuzz:

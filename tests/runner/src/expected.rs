@@ -13,13 +13,28 @@ pub fn file_for(dir: &Path, face: &str) -> PathBuf {
 }
 
 /// The expected failures of `face`: scenario name → the line's comment (the issue).
+/// A line that names no issue is an error: only work an open issue will deliver may be parked.
 pub fn load(dir: &Path, face: &str) -> Result<BTreeMap<String, String>, String> {
     let file = file_for(dir, face);
-    match std::fs::read_to_string(&file) {
-        Ok(text) => Ok(parse(&text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
-        Err(e) => Err(format!("{}: {e}", file.display())),
+    let list = match std::fs::read_to_string(&file) {
+        Ok(text) => parse(&text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+        Err(e) => return Err(format!("{}: {e}", file.display())),
+    };
+    match list.iter().find(|(_, why)| !names_an_issue(why)) {
+        Some((name, _)) => Err(format!(
+            "{}: `{name}` names no open issue (write `{name}  # issue N: why`)",
+            file.display()
+        )),
+        None => Ok(list),
     }
+}
+
+/// Whether a comment starts `issue N` (N a number).
+fn names_an_issue(why: &str) -> bool {
+    why.strip_prefix("issue ")
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .is_some_and(|n| !n.is_empty())
 }
 
 /// The lines of an expected-failures file; blank lines and `#` comment lines are skipped.
@@ -56,6 +71,14 @@ mod tests {
             file_for(dir, "rust-async"),
             Path::new("/x/expected-failures/rust-async.txt")
         );
+    }
+
+    #[test]
+    fn a_line_must_name_an_issue() {
+        assert!(names_an_issue("issue 10: call_raw"));
+        assert!(!names_an_issue(""));
+        assert!(!names_an_issue("flaky"));
+        assert!(!names_an_issue("issue x"));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod expected;
 pub mod face;
 pub mod matching;

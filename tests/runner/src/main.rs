@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use xpay_conformance::cli::Flags;
 use xpay_conformance::face::{self, FaceSpec};
 use xpay_conformance::{default_dir, expected, report, scenario};
 
@@ -33,22 +34,12 @@ fn parse_args() -> Result<Option<Args>, String> {
         list: false,
         dir: default_dir(),
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next())
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
+    let mut flags = Flags::from_env();
+    while let Some(flag) = flags.next_flag() {
         match flag.as_str() {
-            "--face" => args.faces.push(FaceSpec::parse(&value()?)?),
-            "--only" => args.only.push(value()?),
-            "--dir" => args.dir = PathBuf::from(value()?),
+            "--face" => args.faces.push(FaceSpec::parse(&flags.value(&flag)?)?),
+            "--only" => args.only.push(flags.value(&flag)?),
+            "--dir" => args.dir = PathBuf::from(flags.value(&flag)?),
             "--list" => args.list = true,
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other:?}")),
@@ -132,6 +123,7 @@ fn main() -> ExitCode {
     let names: Vec<_> = selected.iter().map(|s| s.name.clone()).collect();
     let (table, totals) = report::render(&names, &reports);
     print!("\n{table}");
+    print!("{}", report::expected_failures(&args.faces, &lists));
     if totals.is_failure() {
         ExitCode::FAILURE
     } else {

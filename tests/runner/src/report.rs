@@ -1,7 +1,10 @@
 //! The result table: rows are scenarios, columns faces; then per-face totals and the summary
 //! line `conformance: N passed, M failed, K skipped`.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
+
+use crate::face::FaceSpec;
 
 /// One scenario on one face.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +141,29 @@ pub fn render(scenarios: &[String], faces: &[FaceReport]) -> (String, Totals) {
         all.passed, all.failed, all.skipped
     );
     (out, all)
+}
+
+/// The expected-failure lists in force, one line per parked scenario with the faces that park
+/// it and the issue that will deliver it (empty when no face parks anything).
+pub fn expected_failures(faces: &[FaceSpec], lists: &[BTreeMap<String, String>]) -> String {
+    let mut parked: BTreeMap<&str, (&str, Vec<&str>)> = BTreeMap::new();
+    for (face, list) in faces.iter().zip(lists) {
+        for (name, why) in list {
+            let entry = parked.entry(name).or_insert((why, Vec::new()));
+            entry.1.push(&face.name);
+        }
+    }
+    let mut out = String::new();
+    if !parked.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nexpected failures (tests/conformance/expected-failures/):"
+        );
+    }
+    for (name, (why, faces)) in parked {
+        let _ = writeln!(out, "  {name:<44} {:<40} # {why}", faces.join(","));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -224,6 +224,10 @@ impl Testee {
     /// testee or a line that is not an answer, the testee is restarted and an error returned.
     pub fn request(&mut self, request: &Value) -> Result<Answer, TesteeError> {
         self.exchange(request).map_err(|why| {
+            // Stop it first and let its stderr drain, so the message has its last words.
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            self.drain_stderr();
             let stderr = self.stderr_tail();
             let why = match self.restart() {
                 Ok(()) => format!("{why} (testee restarted)"),
@@ -281,9 +285,7 @@ impl Testee {
                 Err(e) => break Err(format!("cannot wait for it: {e}")),
             }
         };
-        if let Some(reader) = self.stderr_reader.take() {
-            let _ = reader.join();
-        }
+        self.drain_stderr();
         Exit {
             status,
             stderr: self.stderr_tail(),
@@ -317,6 +319,21 @@ impl Testee {
             .as_ref()
             .and_then(Answer::from_json)
             .ok_or_else(|| format!("not an answer line: {}", cut(&answer)))
+    }
+
+    /// Waits (at most a second: a process it forked may still hold the pipe) until everything
+    /// the exited testee wrote to stderr has been read.
+    fn drain_stderr(&mut self) {
+        let Some(reader) = self.stderr_reader.take() else {
+            return;
+        };
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while !reader.is_finished() && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(1));
+        }
+        if reader.is_finished() {
+            let _ = reader.join();
+        }
     }
 
     /// Kills the process and starts the same command again.

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use serde_json::{json, Value};
+use xpay_conformance::cli::Flags;
 use xpay_conformance::face::FaceSpec;
 use xpay_conformance::testee::{Answer, Testee};
 use xpay_mock::{MockConfig, MockServer, DEFAULT_ACCOUNT, ECHO_PATH, LOGIN_PATH};
@@ -50,27 +51,13 @@ fn parse_args() -> Result<Option<Args>, String> {
         calls: 10_000,
         in_flight: 64,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next())
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
-        let mut number = || -> Result<u64, String> {
-            let v = value()?;
-            v.parse().map_err(|_| format!("{flag} {v:?}: not a number"))
-        };
+    let mut flags = Flags::from_env();
+    while let Some(flag) = flags.next_flag() {
         match flag.as_str() {
-            "--face" => args.faces.push(FaceSpec::parse(&value()?)?),
-            "--logins" => args.logins = number()?,
-            "--calls" => args.calls = number()?,
-            "--in-flight" => args.in_flight = number()?,
+            "--face" => args.faces.push(FaceSpec::parse(&flags.value(&flag)?)?),
+            "--logins" => args.logins = flags.number(&flag)?,
+            "--calls" => args.calls = flags.number(&flag)?,
+            "--in-flight" => args.in_flight = flags.number(&flag)?,
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other:?}")),
         }

@@ -123,12 +123,9 @@ fn unsupported(why: &str) -> Value {
     json!({ "unsupported": why })
 }
 
-/// The answer to an op that is not one call (unknown, or not in this core yet).
+/// The answer to an op that is not one call (unknown).
 fn other_op(op: &str) -> Value {
-    match op {
-        "call_raw" => unsupported("call_raw: the core has no raw-text call yet (issue 10)"),
-        other => unsupported(&format!("unknown op {other:?}")),
-    }
+    unsupported(&format!("unknown op {op:?}"))
 }
 
 fn auth_json(a: &Authentication) -> Value {
@@ -224,8 +221,15 @@ impl Async {
                 );
                 answer(s.call_with_uuid(path, &req["body"], uuid).await)
             }
+            ("call_raw", Some(s)) => {
+                let (path, text) = (
+                    req["path"].as_str().unwrap_or_default(),
+                    req["text"].as_str().unwrap_or_default(),
+                );
+                answer(s.call_raw(path, text).await)
+            }
             ("invalidate", Some(s)) => ok(Value::Null).after(|| s.invalidate()),
-            ("access_token" | "call" | "invalidate", None) => usage("no session yet"),
+            ("access_token" | "call" | "call_raw" | "invalidate", None) => usage("no session yet"),
             (other, _) => other_op(other),
         }
     }
@@ -321,8 +325,15 @@ impl Face for Blocking {
                 );
                 answer(s.call_with_uuid(path, &req["body"], uuid))
             }
+            ("call_raw", Some(s)) => {
+                let (path, text) = (
+                    req["path"].as_str().unwrap_or_default(),
+                    req["text"].as_str().unwrap_or_default(),
+                );
+                answer(s.call_raw(path, text))
+            }
             ("invalidate", Some(s)) => ok(Value::Null).after(|| s.invalidate()),
-            ("access_token" | "call" | "invalidate", None) => usage("no session yet"),
+            ("access_token" | "call" | "call_raw" | "invalidate", None) => usage("no session yet"),
             (other, _) => other_op(other),
         }
     }

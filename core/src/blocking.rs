@@ -123,6 +123,22 @@ impl Session {
         block_on(self.inner.call_with_uuid(path, body, uuid))?
     }
 
+    /// Money-safe call: `json_text` sent byte for byte, `success.data` returned as the exact
+    /// text. See [`crate::Session::call_raw`].
+    pub fn call_raw(&self, path: &str, json_text: &str) -> Result<String> {
+        block_on(self.inner.call_raw(path, json_text))?
+    }
+
+    /// [`call_raw`](Self::call_raw) with the caller's own request reference.
+    pub fn call_raw_with_uuid(
+        &self,
+        path: &str,
+        json_text: &str,
+        uuid: Option<&str>,
+    ) -> Result<String> {
+        block_on(self.inner.call_raw_with_uuid(path, json_text, uuid))?
+    }
+
     /// Drops the cached token; the next use logs in again.
     pub fn invalidate(&self) {
         self.inner.invalidate()

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
+use zeroize::Zeroizing;
 
 use crate::authentication::Authentication;
 use crate::config::{ClientBuilder, Config};
@@ -13,6 +14,7 @@ use crate::credentials::Credentials;
 use crate::envelope::{self, Endpoint, Success};
 use crate::error::{Error, ErrorKind, Result};
 use crate::retry::{self, Failure, Idempotency};
+use crate::scrub::Secrets;
 use crate::session::{Background, Session};
 use crate::transport::{self, Attempt};
 
@@ -92,17 +94,17 @@ impl Client {
     /// `authentication` error carrying the server's message, tag and uuid.
     pub async fn authenticate(&self, credentials: &Credentials) -> Result<Authentication> {
         credentials.validate()?;
-        let body = serde_json::json!({
-            "username": credentials.username(),
-            "secretKey": credentials.secret_key(),
-            "isAPI": credentials.is_api(),
-        });
-        let body = Bytes::from(
-            serde_json::to_vec(&body)
-                .map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?,
-        );
+        let body = login_body(credentials)?;
+        let secrets = [credentials.secret_key()];
         let success = self
-            .post(Endpoint::Login, LOGIN_PATH, &body, None, None)
+            .post(
+                Endpoint::Login,
+                LOGIN_PATH,
+                &body,
+                None,
+                None,
+                Secrets::new(&secrets),
+            )
             .await?;
         envelope::authentication(success, credentials.is_api())
     }
@@ -118,7 +120,9 @@ impl Client {
     }
 
     /// POSTs `body` to `path`, retrying as the endpoint's idempotency allows, and decodes the
-    /// reply. `uuid` is the caller's request reference; without one each attempt gets a fresh v4.
+    /// reply. `uuid` is the request reference of this one logical request, sent on every
+    /// attempt: the caller's, else one fresh v4 made here. Server text in the error returned is
+    /// scrubbed of `secrets` (see `scrub.rs`).
     pub(crate) async fn post(
         &self,
         endpoint: Endpoint,
@@ -126,28 +130,33 @@ impl Client {
         body: &Bytes,
         bearer: Option<&str>,
         uuid: Option<&str>,
+        secrets: Secrets<'_>,
     ) -> Result<Success> {
         let idempotency = match endpoint {
             Endpoint::Login => Idempotency::Safe,
-            Endpoint::Call => Idempotency::Unsafe,
+            Endpoint::Call | Endpoint::RawCall => Idempotency::Unsafe,
         };
-        if self.is_closed() {
-            return Err(Error::invalid_argument(
-                "the client was closed: create a new client to make requests",
-            ));
-        }
+        let fresh_uuid;
+        let uuid = match uuid {
+            Some(u) => {
+                validate_uuid(u)?;
+                u
+            }
+            None => {
+                fresh_uuid = new_request_uuid();
+                fresh_uuid.as_str()
+            }
+        };
         let http = self.http();
         let config = self.config();
         let mut retries = 0;
         loop {
-            let fresh_uuid;
-            let uuid = match uuid {
-                Some(u) => u,
-                None => {
-                    fresh_uuid = new_request_uuid();
-                    &fresh_uuid
-                }
-            };
+            // Checked before every attempt: a retry must not go out after `close()` either.
+            if self.is_closed() {
+                return Err(Error::invalid_argument(
+                    "the client was closed: create a new client to make requests",
+                ));
+            }
             let attempt = Attempt {
                 path,
                 body,
@@ -155,16 +164,18 @@ impl Client {
                 uuid,
             };
             let (failure, error) = match transport::send(&http, config, attempt).await {
-                Ok(reply) => match envelope::decode(endpoint, reply.status, &reply.body, uuid) {
-                    Ok(success) => return Ok(success),
-                    Err(e) => (
-                        Failure::Status(reply.status),
-                        e.with_retry_after(retry::retry_after(&reply.headers)),
-                    ),
-                },
+                Ok(reply) => {
+                    match envelope::decode(endpoint, reply.status, &reply.body, uuid, secrets) {
+                        Ok(success) => return Ok(success),
+                        Err(e) => (
+                            Failure::Status(reply.status),
+                            e.with_retry_after(retry::retry_after(&reply.headers)),
+                        ),
+                    }
+                }
                 Err(e) => match e.failure {
-                    Some(failure) => (failure, e.error),
-                    None => return Err(e.error),
+                    Some(failure) => (failure, secrets.error(e.error)),
+                    None => return Err(secrets.error(e.error)),
                 },
             };
             if retries >= config.max_retries || !idempotency.may_retry(failure) {
@@ -207,9 +218,48 @@ impl ClientBuilder<Client> {
     }
 }
 
+/// The login's JSON body, written straight into a buffer that is zeroed when dropped (it holds
+/// the secret key): sized for the worst case up front so it never reallocates (a reallocation
+/// would leave a copy behind in freed memory), and handed to the body without a copy.
+fn login_body(credentials: &Credentials) -> Result<Bytes> {
+    #[derive(serde::Serialize)]
+    struct Login<'a> {
+        username: &'a str,
+        #[serde(rename = "secretKey")]
+        secret_key: &'a str,
+        #[serde(rename = "isAPI")]
+        is_api: bool,
+    }
+    // Every byte of a string is at most 6 bytes escaped (`\u00XX`), plus keys and punctuation.
+    let capacity = 64 + 6 * (credentials.username().len() + credentials.secret_key().len());
+    let mut buffer = Zeroizing::new(Vec::with_capacity(capacity));
+    serde_json::to_writer(
+        &mut *buffer,
+        &Login {
+            username: credentials.username(),
+            secret_key: credentials.secret_key(),
+            is_api: credentials.is_api(),
+        },
+    )
+    .map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
+    Ok(Bytes::from_owner(buffer))
+}
+
+/// A caller's request reference must be a valid header value (printable ASCII, no surrounding
+/// spaces), or nothing is sent.
+pub(crate) fn validate_uuid(uuid: &str) -> Result<()> {
+    let printable = uuid.bytes().all(|b| (0x20..=0x7e).contains(&b));
+    if uuid.is_empty() || !printable || uuid.trim() != uuid {
+        return Err(Error::invalid_argument(format!(
+            "the uuid {uuid:?} is not a valid header value: use printable ASCII, e.g. a v4 uuid"
+        )));
+    }
+    Ok(())
+}
+
 /// A fresh v4 uuid from the thread's CSPRNG (`rand`'s, reseeded after `fork()`), saving the
 /// `getrandom` system call per request that `Uuid::new_v4` makes.
-fn new_request_uuid() -> String {
+pub(crate) fn new_request_uuid() -> String {
     uuid::Builder::from_random_bytes(rand::random())
         .into_uuid()
         .to_string()

@@ -275,7 +275,21 @@ pub(crate) fn validate_path(path: &str) -> Result<()> {
             "the path {path:?} must not contain spaces, control characters or '#'"
         )));
     }
+    let route = path.split_once('?').map_or(path, |(route, _)| route);
+    if route.split('/').any(is_dot_segment) {
+        return Err(Error::invalid_argument(format!(
+            "the path {path:?} must not contain '.' or '..' segments (also not percent-encoded)"
+        )));
+    }
     Ok(())
+}
+
+/// `.` or `..`, with any of the dots written `%2e` / `%2E` (a URL library or proxy would
+/// resolve them and send the call to another endpoint).
+fn is_dot_segment(segment: &str) -> bool {
+    let lower = segment.to_ascii_lowercase();
+    let decoded = lower.replace("%2e", ".");
+    decoded == "." || decoded == ".."
 }
 
 #[cfg(test)]
@@ -352,7 +366,16 @@ mod tests {
 
     #[test]
     fn paths() {
-        assert!(validate_path("/client/echo").is_ok());
+        for good in [
+            "/client/echo",
+            "/client/v1.2/echo",
+            "/client/...",
+            "/client/.hidden",
+            "/client/echo?next=../x",
+            "/client/%2e%2e%2e",
+        ] {
+            assert!(validate_path(good).is_ok(), "{good}");
+        }
         for bad in [
             "client/echo",
             "//evil.com/x",
@@ -361,6 +384,14 @@ mod tests {
             "/a\n",
             "",
             "/a#b",
+            "/client/../admin",
+            "/client/./echo",
+            "/client/..",
+            "/client/%2e%2e/admin",
+            "/client/%2E%2e/admin",
+            "/client/.%2E/admin",
+            "/client/%2e/echo",
+            "/..?x=1",
         ] {
             assert_eq!(
                 validate_path(bad).unwrap_err().code(),

@@ -9,16 +9,25 @@
 //!
 //! Malformed input is a `decode` error, never a panic and never an empty token.
 
+use std::collections::BTreeMap;
+
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::authentication::{Authentication, User};
 use crate::error::{Error, ErrorKind, Result};
+use crate::scrub::Secrets;
 
 /// A decoded business success: `success.message`, `success.data` and the request's uuid.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `raw_data` is `success.data` exactly as the server wrote it (every digit and space), for
+/// `call_raw` and the C face; `data` is the same parsed, unless the endpoint is
+/// [`Endpoint::RawCall`] (then `Null`: nobody reads it).
+#[derive(Debug, Clone)]
 pub(crate) struct Success {
     pub message: String,
     pub data: Value,
+    pub raw_data: Box<RawValue>,
     pub uuid: String,
 }
 
@@ -27,18 +36,39 @@ pub(crate) struct Success {
 pub(crate) enum Endpoint {
     Login,
     Call,
+    /// A call whose `success.data` is wanted as text only (`call_raw`).
+    RawCall,
 }
 
 impl Endpoint {
     fn business_error_kind(self) -> ErrorKind {
         match self {
             Endpoint::Login => ErrorKind::Authentication,
-            Endpoint::Call => ErrorKind::Api,
+            Endpoint::Call | Endpoint::RawCall => ErrorKind::Api,
         }
     }
 }
 
-/// Decodes a reply of `status` with `body`; `sent_uuid` is the `uuid` header we sent.
+/// An object whose members are kept as the server wrote them.
+type RawObject = BTreeMap<String, Box<RawValue>>;
+
+fn is_present(v: Option<&RawValue>) -> bool {
+    v.is_some_and(|v| v.get() != "null")
+}
+
+fn raw_string(v: Option<&RawValue>) -> Option<String> {
+    serde_json::from_str::<Value>(v?.get())
+        .ok()?
+        .as_str()
+        .map(str::to_owned)
+}
+
+fn raw_null() -> Box<RawValue> {
+    RawValue::from_string("null".to_owned()).unwrap_or_else(|_| unreachable!("`null` is JSON"))
+}
+
+/// Decodes a reply of `status` with `body`; `sent_uuid` is the `uuid` header we sent. Server
+/// text that ends up in an error is scrubbed of `secrets` first.
 ///
 /// HTTP 200 must carry an envelope. Any other status is `http_status` unless its body is an
 /// error envelope, which then wins (with the status attached) because it says more.
@@ -47,43 +77,62 @@ pub(crate) fn decode(
     status: u16,
     body: &[u8],
     sent_uuid: &str,
+    secrets: Secrets<'_>,
 ) -> Result<Success> {
-    let parsed: Option<Map<String, Value>> = match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Some(map),
-        _ => None,
+    let Ok(root) = serde_json::from_slice::<RawObject>(body) else {
+        return Err(not_an_envelope(status, body, sent_uuid, secrets));
     };
-    let Some(root) = parsed else {
-        return Err(not_an_envelope(status, body, sent_uuid));
-    };
-    let top_uuid = string_field(&root, "uuid");
-    let present = |key: &str| root.get(key).is_some_and(|v| !v.is_null());
-    if present("success") && present("error") {
+    let top_uuid = raw_string(root.get("uuid").map(|v| &**v));
+    let success = root.get("success").map(|v| &**v);
+    let error = root.get("error").map(|v| &**v);
+    if is_present(success) && is_present(error) {
         // Neither can be trusted: a success might be a declined payment, an error a done one.
         return Err(if status == 200 {
             Error::decode("the reply has both `success` and `error`")
                 .with_status(status)
-                .with_uuid(Some(top_uuid.unwrap_or_else(|| sent_uuid.to_owned())))
+                .with_uuid(Some(
+                    secrets
+                        .text(&top_uuid.unwrap_or_else(|| sent_uuid.to_owned()))
+                        .into_owned(),
+                ))
         } else {
-            not_an_envelope(status, body, sent_uuid)
+            not_an_envelope(status, body, sent_uuid, secrets)
         });
     }
-    if let Some(error) = root.get("error").and_then(Value::as_object) {
-        return Err(business_error(endpoint, status, error, top_uuid, sent_uuid));
+    if let Some(Value::Object(error)) = error.and_then(|e| serde_json::from_str(e.get()).ok()) {
+        let e = business_error(endpoint, status, &error, top_uuid, sent_uuid);
+        return Err(secrets.error(e));
     }
     if status != 200 {
-        return Err(not_an_envelope(status, body, sent_uuid));
+        return Err(not_an_envelope(status, body, sent_uuid, secrets));
     }
-    let Some(success) = root.get("success").and_then(Value::as_object) else {
+    let Some(success) = success.and_then(|s| serde_json::from_str::<RawObject>(s.get()).ok())
+    else {
         return Err(Error::decode("the reply has neither `success` nor `error`")
             .with_status(status)
-            .with_uuid(Some(top_uuid.unwrap_or_else(|| sent_uuid.to_owned()))));
+            .with_uuid(Some(
+                secrets
+                    .text(&top_uuid.unwrap_or_else(|| sent_uuid.to_owned()))
+                    .into_owned(),
+            )));
     };
     let uuid = top_uuid
-        .or_else(|| string_field(success, "uuid"))
+        .or_else(|| raw_string(success.get("uuid").map(|v| &**v)))
         .unwrap_or_else(|| sent_uuid.to_owned());
+    let message = raw_string(success.get("message").map(|v| &**v)).unwrap_or_default();
+    let mut success = success;
+    let raw_data = success.remove("data").unwrap_or_else(raw_null);
+    let data = match endpoint {
+        Endpoint::RawCall => Value::Null,
+        // Text that serde_json itself cut out as one value parses again.
+        Endpoint::Login | Endpoint::Call => {
+            serde_json::from_str(raw_data.get()).unwrap_or(Value::Null)
+        }
+    };
     Ok(Success {
-        message: string_field(success, "message").unwrap_or_default(),
-        data: success.get("data").cloned().unwrap_or(Value::Null),
+        message,
+        data,
+        raw_data,
         uuid,
     })
 }
@@ -110,16 +159,14 @@ fn business_error(
 
 /// A reply that is not an envelope: on HTTP 200 the server broke the protocol (`decode`);
 /// otherwise something answered with a bare status, e.g. a proxy's error page (`http_status`).
-fn not_an_envelope(status: u16, body: &[u8], sent_uuid: &str) -> Error {
+fn not_an_envelope(status: u16, body: &[u8], sent_uuid: &str, secrets: Secrets<'_>) -> Error {
+    let excerpt = snippet(&secrets.text(&String::from_utf8_lossy(body)));
     let error = if status == 200 {
-        Error::decode(format!(
-            "the reply is not a JSON envelope: {}",
-            snippet(body)
-        ))
+        Error::decode(format!("the reply is not a JSON envelope: {excerpt}"))
     } else {
         Error::new(
             ErrorKind::HttpStatus,
-            format!("the server answered HTTP {status}: {}", snippet(body)),
+            format!("the server answered HTTP {status}: {excerpt}"),
         )
     };
     error
@@ -127,9 +174,8 @@ fn not_an_envelope(status: u16, body: &[u8], sent_uuid: &str) -> Error {
         .with_uuid(Some(sent_uuid.to_owned()))
 }
 
-/// The start of a body for a message: one line, printable, at most 200 characters.
-fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+/// The start of a (scrubbed) body for a message: one line, printable, at most 200 characters.
+fn snippet(text: &str) -> String {
     let line: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -223,6 +269,7 @@ mod tests {
     use serde_json::json;
 
     const SENT: &str = "00000000-0000-4000-8000-000000000000";
+    const NONE: Secrets<'static> = Secrets::new(&[]);
 
     fn login_body(uuid_nested: bool) -> Value {
         let mut success = json!({
@@ -244,7 +291,7 @@ mod tests {
 
     fn decode_login(body: &Value) -> Result<Authentication> {
         let bytes = serde_json::to_vec(body).unwrap();
-        authentication(decode(Endpoint::Login, 200, &bytes, SENT)?, true)
+        authentication(decode(Endpoint::Login, 200, &bytes, SENT, NONE)?, true)
     }
 
     #[test]
@@ -277,14 +324,14 @@ mod tests {
     #[test]
     fn business_error_on_login_is_authentication() {
         let body = br#"{"error":{"message":"invalid credentials","data":{"invalid":true},"tag":"6181882e"},"uuid":"973e8576"}"#;
-        let e = decode(Endpoint::Login, 200, body, SENT).unwrap_err();
+        let e = decode(Endpoint::Login, 200, body, SENT, NONE).unwrap_err();
         assert_eq!(e.code(), "authentication");
         assert_eq!(e.message(), "invalid credentials");
         assert_eq!(e.tag(), Some("6181882e"));
         assert_eq!(e.uuid(), Some("973e8576"));
         assert_eq!(e.status(), Some(200));
         assert_eq!(e.data(), Some(&json!({"invalid": true})));
-        let e = decode(Endpoint::Call, 200, body, SENT).unwrap_err();
+        let e = decode(Endpoint::Call, 200, body, SENT, NONE).unwrap_err();
         assert_eq!(e.code(), "api");
     }
 
@@ -296,7 +343,7 @@ mod tests {
             b"upstream down",
             b"{\"success\":{}}",
         ] {
-            let e = decode(Endpoint::Call, 502, body, SENT).unwrap_err();
+            let e = decode(Endpoint::Call, 502, body, SENT, NONE).unwrap_err();
             assert_eq!(e.code(), "http_status");
             assert_eq!(e.status(), Some(502));
             assert_eq!(e.uuid(), Some(SENT));
@@ -306,6 +353,7 @@ mod tests {
             502,
             br#"{"success":{"data":1},"error":{"message":"busy"}}"#,
             SENT,
+            NONE,
         )
         .unwrap_err();
         assert_eq!((e.code(), e.status()), ("http_status", Some(502)));
@@ -314,6 +362,7 @@ mod tests {
             503,
             br#"{"error":{"message":"busy"}}"#,
             SENT,
+            NONE,
         )
         .unwrap_err();
         assert_eq!((e.code(), e.status()), ("api", Some(503)));
@@ -358,7 +407,8 @@ mod tests {
             cases.push(serde_json::to_vec(&v).unwrap());
         }
         for body in cases {
-            let r = decode(Endpoint::Login, 200, &body, SENT).and_then(|s| authentication(s, true));
+            let r = decode(Endpoint::Login, 200, &body, SENT, NONE)
+                .and_then(|s| authentication(s, true));
             let e = r.unwrap_err();
             assert_eq!(e.code(), "decode", "{}", String::from_utf8_lossy(&body));
         }
@@ -376,15 +426,19 @@ mod tests {
             .unwrap()
             .remove("isAPI");
         let bytes = serde_json::to_vec(&v).unwrap();
-        let a = authentication(decode(Endpoint::Login, 200, &bytes, SENT).unwrap(), false).unwrap();
+        let a = authentication(
+            decode(Endpoint::Login, 200, &bytes, SENT, NONE).unwrap(),
+            false,
+        )
+        .unwrap();
         assert!(!a.user().is_api());
     }
 
     #[test]
     fn snippets_are_one_short_line() {
         let long = "x".repeat(1000);
-        assert_eq!(snippet(long.as_bytes()).chars().count(), 201);
-        assert_eq!(snippet(b"a\r\nb"), "a  b");
-        assert_eq!(snippet(b"  "), "empty body");
+        assert_eq!(snippet(&long).chars().count(), 201);
+        assert_eq!(snippet("a\r\nb"), "a  b");
+        assert_eq!(snippet("  "), "empty body");
     }
 }

@@ -182,6 +182,21 @@ impl Error {
         self
     }
 
+    /// The error with `text` applied to every text that may have come from the server
+    /// (message, tag, uuid) and `data` to its data (see `scrub.rs`).
+    pub(crate) fn map_server_text(
+        mut self,
+        text: impl Fn(String) -> String,
+        data: impl FnOnce(Value) -> Value,
+    ) -> Self {
+        let i = &mut *self.inner;
+        i.message = text(std::mem::take(&mut i.message));
+        i.tag = i.tag.take().map(&text);
+        i.uuid = i.uuid.take().map(&text);
+        i.data = i.data.take().map(data);
+        self
+    }
+
     /// The kind of failure.
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind

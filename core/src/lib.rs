@@ -48,6 +48,7 @@ mod error;
 mod redact;
 mod retry;
 pub mod runtime;
+mod scrub;
 mod session;
 mod transport;
 

@@ -21,10 +21,12 @@ use serde_json::Value;
 
 use crate::authentication::Authentication;
 use crate::client::Client;
+use crate::client::{new_request_uuid, validate_uuid};
 use crate::config::validate_path;
 use crate::credentials::Credentials;
-use crate::envelope::Endpoint;
+use crate::envelope::{Endpoint, Success};
 use crate::error::{Error, ErrorKind, Result};
+use crate::scrub::Secrets;
 
 pub(crate) type Login = Shared<BoxFuture<'static, Result<Arc<Authentication>>>>;
 
@@ -129,42 +131,107 @@ impl Session {
     /// POSTs `body` as JSON to `path` with the bearer token and returns `success.data`.
     ///
     /// On HTTP 401 the token is dropped, a fresh login made and the call sent once more; a
-    /// second 401 is an `authentication` error. A business error is an `api` error.
+    /// second 401 is an `authentication` error. A business error is an `api` error. Every
+    /// attempt, and the re-send after a 401, carries the same fresh `uuid` header.
     pub async fn call<B: Serialize + ?Sized>(&self, path: &str, body: &B) -> Result<Value> {
         self.call_with_uuid(path, body, None).await
     }
 
-    /// [`call`](Self::call) with the caller's own request reference in the `uuid` header.
+    /// [`call`](Self::call) with the caller's own request reference in the `uuid` header (on
+    /// every attempt); a uuid that is not a valid header value is `invalid_argument`.
     pub async fn call_with_uuid<B: Serialize + ?Sized>(
         &self,
         path: &str,
         body: &B,
         uuid: Option<&str>,
     ) -> Result<Value> {
-        validate_path(path)?;
+        check_call(path, uuid)?;
         let body = serde_json::to_vec(body).map(Bytes::from).map_err(|e| {
             Error::invalid_argument(format!("the call's body is not JSON-serialisable: {e}"))
         })?;
+        Ok(self.send(Endpoint::Call, path, body, uuid).await?.data)
+    }
+
+    /// Money-safe [`call`](Self::call): `json_text` must be one JSON value (else
+    /// `invalid_argument`, nothing sent) and is sent byte for byte; the result is `success.data`
+    /// exactly as the server wrote it. No number is ever parsed into a float or an integer.
+    pub async fn call_raw(&self, path: &str, json_text: &str) -> Result<String> {
+        self.call_raw_with_uuid(path, json_text, None).await
+    }
+
+    /// [`call_raw`](Self::call_raw) with the caller's own request reference.
+    pub async fn call_raw_with_uuid(
+        &self,
+        path: &str,
+        json_text: &str,
+        uuid: Option<&str>,
+    ) -> Result<String> {
+        check_call(path, uuid)?;
+        check_json_text(json_text)?;
+        let body = Bytes::copy_from_slice(json_text.as_bytes());
+        let success = self.send(Endpoint::RawCall, path, body, uuid).await?;
+        Ok(String::from(success.raw_data.get()))
+    }
+
+    /// The one logical request behind every call: one uuid for all its attempts and for the
+    /// re-send after a 401; errors scrubbed of the secret key and of every token used.
+    async fn send(
+        &self,
+        endpoint: Endpoint,
+        path: &str,
+        body: Bytes,
+        uuid: Option<&str>,
+    ) -> Result<Success> {
+        let fresh;
+        let uuid = match uuid {
+            Some(u) => u,
+            None => {
+                fresh = new_request_uuid();
+                fresh.as_str()
+            }
+        };
         let auth = self.authentication().await?;
         let client = &self.inner.client;
-        let first = client
-            .post(Endpoint::Call, path, &body, Some(&auth.access_token), uuid)
-            .await;
-        let success = match first {
+        let secret_key = self.inner.credentials.secret_key();
+        let first = {
+            let secrets = [secret_key, auth.access_token.as_str()];
+            client
+                .post(
+                    endpoint,
+                    path,
+                    &body,
+                    Some(&auth.access_token),
+                    Some(uuid),
+                    Secrets::new(&secrets),
+                )
+                .await
+        };
+        match first {
             Err(e) if e.status() == Some(401) => {
                 self.forget(&auth);
-                let auth = self.authentication().await?;
+                let fresh_auth = self.authentication().await?;
+                let secrets = [
+                    secret_key,
+                    fresh_auth.access_token.as_str(),
+                    auth.access_token.as_str(),
+                ];
                 client
-                    .post(Endpoint::Call, path, &body, Some(&auth.access_token), uuid)
+                    .post(
+                        endpoint,
+                        path,
+                        &body,
+                        Some(&fresh_auth.access_token),
+                        Some(uuid),
+                        Secrets::new(&secrets),
+                    )
                     .await
                     .map_err(|e| match e.status() {
                         Some(401) => e.with_kind(ErrorKind::Authentication),
                         _ => e,
-                    })?
+                    })
             }
-            other => other?,
-        };
-        Ok(success.data)
+            other => other,
+        }
     }
 
     /// Decides, under the lock, between handing out the cached token and waiting for a login.
@@ -302,6 +369,19 @@ fn renew_at(now: i64, expires_at: i64, refresh_before: Duration) -> i64 {
     let lifetime = expires_at.saturating_sub(now).max(0);
     let window = (refresh_before.as_millis().min(i64::MAX as u128) as i64).min(lifetime / 2);
     expires_at.saturating_sub(window)
+}
+
+/// What every call checks before any I/O: the path, and the caller's uuid if given.
+fn check_call(path: &str, uuid: Option<&str>) -> Result<()> {
+    validate_path(path)?;
+    uuid.map_or(Ok(()), validate_uuid)
+}
+
+/// `call_raw`'s body must be exactly one JSON value (surrounding whitespace allowed).
+fn check_json_text(text: &str) -> Result<()> {
+    serde_json::from_str::<&serde_json::value::RawValue>(text)
+        .map(|_| ())
+        .map_err(|e| Error::invalid_argument(format!("the call's body is not one JSON value: {e}")))
 }
 
 pub(crate) fn now_ms() -> i64 {

@@ -2,7 +2,8 @@
 
 use std::ffi::c_char;
 
-use sdk::{blocking, Credentials, Value};
+use sdk::{blocking, Credentials};
+use serde_json::value::RawValue;
 
 use crate::auth::xpay_auth;
 use crate::boundary::{
@@ -125,8 +126,13 @@ pub unsafe extern "C" fn xpay_session_authentication(
 
 /// POSTs the JSON text `json_body` to `base URL + path` with the bearer token and returns the
 /// reply's `success.data` as JSON text (`"null"` when it has none). On HTTP 401 the session
-/// logs in again and retries once. `path` must start with a single `/`; `json_body` must be
-/// valid JSON (e.g. `"{}"`, `"null"`), else `XPAY_ERR_INVALID_ARGUMENT` and nothing is sent.
+/// logs in again and retries once. `path` must start with a single `/` and have no `.` or `..`
+/// segments; `json_body` must be one valid JSON value (e.g. `"{}"`, `"null"`), else
+/// `XPAY_ERR_INVALID_ARGUMENT` and nothing is sent.
+///
+/// Money-safe: `json_body` is sent byte for byte as given (numbers, spaces and all; never
+/// parsed into doubles and written again), and `*json_out` is `success.data` byte for byte as
+/// the server wrote it, so `123456789012345678901` stays exactly that both ways.
 /// On success `*json_out` is a new string owned by the caller, freed with `xpay_string_free`;
 /// on failure it is NULL. Blocks the calling thread until done.
 ///
@@ -184,10 +190,15 @@ unsafe fn call(
         } else {
             Some(str_arg(uuid, "uuid")?)
         };
-        let body: Value = serde_json::from_str(body_text)
-            .map_err(|e| invalid("json_body", &format!("is not valid JSON ({e})")))?;
-        let data = session.inner.call_with_uuid(path, &body, uuid)?;
-        *out = give_string(exact_c_string(&data.to_string(), "success.data")?);
+        // Checked here too, so that the error names the argument; the core checks it again.
+        serde_json::from_str::<&RawValue>(body_text).map_err(|e| {
+            invalid(
+                "json_body",
+                &format!("is not valid JSON: one JSON value is needed ({e})"),
+            )
+        })?;
+        let data = session.inner.call_raw_with_uuid(path, body_text, uuid)?;
+        *out = give_string(exact_c_string(&data, "success.data")?);
         Ok(())
     })
 }

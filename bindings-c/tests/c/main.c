@@ -19,12 +19,12 @@ static const h_test all[] = {
     T(test_status_connection), T(test_status_decode), T(test_status_decode_nul_in_token),
     T(test_status_invalid_argument_codes), T(test_status_numbers_are_the_contract),
     T(test_error_accessors_accept_null), T(test_session_caches_the_token),
-    T(test_session_call_echoes_json), T(test_session_invalidate_logs_in_again),
+    T(test_session_call_echoes_json), T(test_session_call_numbers_exact), T(test_session_invalidate_logs_in_again),
     T(test_session_relogs_in_after_401), T(test_session_call_with_uuid), T(test_session_authentication),
     T(test_session_from_environment), T(test_session_empty_secret_fails_at_first_use),
     T(test_session_new_bad_arguments), T(test_session_bad_arguments_send_nothing),
     T(test_threads_share_one_client_and_session), T(test_session_outlives_its_client),
-    T(test_client_outlives_its_config), T(test_owned_token_outlives_its_session),
+    T(test_client_outlives_its_config), T(test_string_free_after_the_caller_wrote_a_nul), T(test_owned_token_outlives_its_session),
     T(test_borrowed_strings_live_with_their_object), T(test_out_parameters_are_cleared),
 };
 

@@ -16,6 +16,22 @@ void test_session_outlives_its_client(void) {
   xpay_session_free(session);
 }
 
+/* xpay_string_free keeps the length with the allocation: a NUL the caller wrote is harmless. */
+void test_string_free_after_the_caller_wrote_a_nul(void) {
+  xpay_client *client = mock_client();
+  xpay_session *session = demo_session(client);
+  char *token = NULL, *json = NULL;
+  fresh_mock();
+  CHECK_STATUS(xpay_session_access_token(session, &token, NULL), XPAY_OK, NULL);
+  CHECK_STATUS(xpay_session_call(session, ECHO, "[\"0123456789\"]", &json, NULL), XPAY_OK, NULL);
+  token[1] = '\0';
+  json[0] = '\0';
+  xpay_string_free(token);
+  xpay_string_free(json);
+  xpay_session_free(session);
+  xpay_client_free(client);
+}
+
 void test_client_outlives_its_config(void) {
   xpay_config *cfg = xpay_config_new();
   xpay_client *client = NULL;

@@ -31,12 +31,46 @@ void test_session_call_echoes_json(void) {
   fresh_mock();
   CHECK_STATUS(xpay_session_call(session, ECHO, "{\"a\": 1, \"s\": \"caf\xc3\xa9\"}", &json, &err),
                XPAY_OK, err);
-  CHECK_STR(json, "{\"a\":1,\"s\":\"caf\xc3\xa9\"}");
+  CHECK_STR(json, "{\"a\": 1, \"s\": \"caf\xc3\xa9\"}");
   xpay_string_free(json);
   CHECK_STATUS(xpay_session_call(session, ECHO, "null", &json, NULL), XPAY_OK, NULL);
   CHECK_STR(json, "null");
   xpay_string_free(json);
   CHECK(mock_count(LOGIN) == 1 && mock_count(ECHO) == 2);
+  xpay_session_free(session);
+  xpay_client_free(client);
+}
+
+/* Money-safe: a 21-digit amount and a 22-digit fraction go out and come back byte for byte. */
+void test_session_call_numbers_exact(void) {
+  static const char body[] = "{\"amount\":123456789012345678901,\"fee\":0.1000000000000000000001}";
+  xpay_client *client = mock_client();
+  xpay_session *session = demo_session(client);
+  char *json = STALE, *recorded;
+  xpay_error *err = NULL;
+  fresh_mock();
+  CHECK_STATUS(xpay_session_call(session, ECHO, body, &json, &err), XPAY_OK, err);
+  CHECK_STR(json, body);
+  xpay_string_free(json);
+  recorded = mock_requests(ECHO);
+  CHECK(recorded && strstr(recorded, "123456789012345678901,") && strstr(recorded, "0.1000000000000000000001"));
+  free(recorded);
+  CHECK(mock_queue(ECHO, "[{\"status\":200,\"body\":\"{\\\"success\\\":{\\\"data\\\": "
+                         "[1E400, 99999999999999999999.50 ]}}\"}]") == 0);
+  CHECK_STATUS(xpay_session_call(session, ECHO, "{}", &json, &err), XPAY_OK, err);
+  CHECK_STR(json, "[1E400, 99999999999999999999.50 ]");
+  xpay_string_free(json);
+  CHECK_STATUS(xpay_session_call(session, ECHO, "{\"a\":1} x", &json, &err), XPAY_ERR_INVALID_ARGUMENT, err);
+  CHECK(json == NULL);
+  xpay_error_free(err);
+  err = NULL;
+  CHECK_STATUS(xpay_session_call(session, "/client/%2e%2e/admin", "{}", &json, &err), XPAY_ERR_INVALID_ARGUMENT, err);
+  xpay_error_free(err);
+  err = NULL;
+  CHECK_STATUS(xpay_session_call_with_uuid(session, ECHO, "{}", "bad\nuuid", &json, &err),
+               XPAY_ERR_INVALID_ARGUMENT, err);
+  xpay_error_free(err);
+  CHECK(mock_count(ECHO) == 2);
   xpay_session_free(session);
   xpay_client_free(client);
 }
@@ -175,7 +209,7 @@ void test_session_call_with_uuid(void) {
   CHECK(mock_revoke() == 0);
   CHECK_STATUS(xpay_session_call_with_uuid(session, ECHO, "{\"n\": 1}", "caller-ref-42", &json, &err),
                XPAY_OK, err);
-  CHECK_STR(json, "{\"n\":1}");
+  CHECK_STR(json, "{\"n\": 1}");
   xpay_string_free(json);
   CHECK_STATUS(xpay_session_call_with_uuid(session, ECHO, "{}", NULL, &json, NULL), XPAY_OK, NULL);
   xpay_string_free(json);

@@ -25,7 +25,7 @@ static void *work(void *arg) {
     xpay_session *own = NULL;
     if (xpay_session_access_token(w->session, &token, NULL) != XPAY_OK) w->failures++;
     if (xpay_session_call(w->session, ECHO, "{\"n\": 1}", &json, NULL) != XPAY_OK) w->failures++;
-    if (!json || strcmp(json, "{\"n\":1}") != 0) w->failures++;
+    if (!json || strcmp(json, "{\"n\": 1}") != 0) w->failures++; /* byte for byte */
     /* The client is shared too: a session of its own per round, dropped unused. */
     if (xpay_session_new(w->client, DEMO_USER, DEMO_SECRET, &own, NULL) != XPAY_OK) w->failures++;
     xpay_session_free(own);

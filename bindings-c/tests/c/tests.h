@@ -34,6 +34,7 @@ void test_error_accessors_accept_null(void);
 /* test_session.c */
 void test_session_caches_the_token(void);
 void test_session_call_echoes_json(void);
+void test_session_call_numbers_exact(void);
 void test_session_invalidate_logs_in_again(void);
 void test_session_relogs_in_after_401(void);
 void test_session_call_with_uuid(void);
@@ -47,6 +48,7 @@ void test_threads_share_one_client_and_session(void);
 /* test_ownership.c */
 void test_session_outlives_its_client(void);
 void test_client_outlives_its_config(void);
+void test_string_free_after_the_caller_wrote_a_nul(void);
 void test_owned_token_outlives_its_session(void);
 void test_borrowed_strings_live_with_their_object(void);
 void test_out_parameters_are_cleared(void);

@@ -4,7 +4,7 @@ use pyo3::prelude::*;
 
 use crate::asyncio::{awaitable, ready};
 use crate::auth::Authentication;
-use crate::convert::{repr_str, to_json, Json};
+use crate::convert::{repr_str, text_arg, to_json_text, JsonText};
 
 /// One account's token cache in front of an `AsyncClient`; network methods are awaitable.
 #[pyclass(frozen, module = "xpay_auth", name = "AsyncSession")]
@@ -55,13 +55,32 @@ impl AsyncSession {
         body: Option<&Bound<'py, PyAny>>,
         uuid: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let body = body.map_or(Ok(serde_json::Value::Null), to_json);
+        let body = body.map_or(Ok("null".to_owned()), to_json_text);
         let session = self.inner.clone();
         awaitable(py, async move {
             let data = session
-                .call_with_uuid(&path, &body?, uuid.as_deref())
+                .call_raw_with_uuid(&path, &body?, uuid.as_deref())
                 .await?;
-            Ok(Json(data))
+            Ok(JsonText(data))
+        })
+    }
+
+    /// POSTs the JSON text `text` (str, or UTF-8 bytes) byte for byte; awaits to
+    /// `success.data` as the exact text the server sent.
+    #[pyo3(signature = (path, text, *, uuid = None))]
+    fn call_raw<'py>(
+        &self,
+        py: Python<'py>,
+        path: String,
+        text: &Bound<'py, PyAny>,
+        uuid: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let text = text_arg(text);
+        let session = self.inner.clone();
+        awaitable(py, async move {
+            session
+                .call_raw_with_uuid(&path, &text?, uuid.as_deref())
+                .await
         })
     }
 

@@ -3,12 +3,17 @@
 //! `call` takes what `json.dumps` takes without options (dict with str keys, list, tuple, str,
 //! int, float, bool, None) and returns `success.data` as the same kinds of objects. Anything
 //! else is an `invalid_argument` error naming where in the body it sits, raised before any I/O.
+//!
+//! Money-safe: the body is written straight to JSON text here (an int of any size as its exact
+//! digits, never through an i64 or a float), and `success.data` comes back as the server's
+//! exact text, read by Python's own `json.loads` (ints of any size stay exact).
 
 use std::time::Duration;
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 use xpay_auth::Error;
 
 use crate::errors::invalid_argument;
@@ -16,89 +21,120 @@ use crate::errors::invalid_argument;
 /// Deeper bodies are refused: it also stops a list that contains itself.
 const MAX_DEPTH: usize = 128;
 
-/// A Python object as a JSON value.
-pub fn to_json(obj: &Bound<'_, PyAny>) -> Result<Value, Error> {
-    to_json_at(obj, "body", 0)
-        .map_err(|why| invalid_argument(format!("the call's body is not JSON-serialisable: {why}")))
+/// A Python object as JSON text (compact, keys in the dict's order).
+pub fn to_json_text(obj: &Bound<'_, PyAny>) -> Result<String, Error> {
+    let mut out = Vec::with_capacity(64);
+    write_json(obj, "body", 0, &mut out).map_err(|why| {
+        invalid_argument(format!("the call's body is not JSON-serialisable: {why}"))
+    })?;
+    // Only UTF-8 was written: str values were checked, the rest is ASCII.
+    String::from_utf8(out).map_err(|_| invalid_argument("the call's body is not valid UTF-8"))
 }
 
-fn to_json_at(obj: &Bound<'_, PyAny>, at: &str, depth: usize) -> Result<Value, String> {
+fn write_json(
+    obj: &Bound<'_, PyAny>,
+    at: &str,
+    depth: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
     if depth > MAX_DEPTH {
         return Err(format!(
             "{at} is nested more than {MAX_DEPTH} levels deep (or contains itself)"
         ));
     }
     if obj.is_none() {
-        return Ok(Value::Null);
+        out.extend_from_slice(b"null");
+        return Ok(());
     }
     // bool before int: Python's bool is a subclass of int.
     if let Ok(b) = obj.cast::<PyBool>() {
-        return Ok(Value::Bool(b.is_true()));
+        out.extend_from_slice(if b.is_true() { b"true" } else { b"false" });
+        return Ok(());
     }
     if obj.is_instance_of::<PyInt>() {
-        return int_to_json(obj, at);
+        return write_int(obj, at, out);
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
-        return Number::from_f64(f.value())
-            .map(Value::Number)
-            .ok_or_else(|| format!("{at} is {}, which JSON cannot express", f.value()));
+        let n = Number::from_f64(f.value())
+            .ok_or_else(|| format!("{at} is {}, which JSON cannot express", f.value()))?;
+        out.extend_from_slice(n.to_string().as_bytes());
+        return Ok(());
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return s
+        let s = s
             .to_cow()
-            .map(|s| Value::String(s.into_owned()))
-            .map_err(|_| format!("{at} is a str that is not valid Unicode (lone surrogate)"));
+            .map_err(|_| format!("{at} is a str that is not valid Unicode (lone surrogate)"))?;
+        return write_str(&s, out);
     }
     if let Ok(dict) = obj.cast::<PyDict>() {
-        return dict_to_json(dict, at, depth);
+        out.push(b'{');
+        for (i, (key, value)) in dict.iter().enumerate() {
+            let key = key
+                .cast::<PyString>()
+                .ok()
+                .and_then(|k| k.to_cow().ok().map(|k| k.into_owned()))
+                .ok_or_else(|| {
+                    format!(
+                        "{at} has a key of type {} (keys must be str)",
+                        type_name(&key)
+                    )
+                })?;
+            if i > 0 {
+                out.push(b',');
+            }
+            write_str(&key, out)?;
+            out.push(b':');
+            write_json(&value, &format!("{at}[{key:?}]"), depth + 1, out)?;
+        }
+        out.push(b'}');
+        return Ok(());
     }
     if let Ok(list) = obj.cast::<PyList>() {
-        return seq_to_json(list.iter(), at, depth);
+        return write_seq(list.iter(), at, depth, out);
     }
     if let Ok(tuple) = obj.cast::<PyTuple>() {
-        return seq_to_json(tuple.iter(), at, depth);
+        return write_seq(tuple.iter(), at, depth, out);
     }
     Err(format!("{at} is of type {}", type_name(obj)))
 }
 
-fn int_to_json(obj: &Bound<'_, PyAny>, at: &str) -> Result<Value, String> {
+/// An int of any size as its exact decimal digits (`int.__repr__`, so that an `IntEnum` or
+/// another subclass is written as its value, not its name).
+fn write_int(obj: &Bound<'_, PyAny>, at: &str, out: &mut Vec<u8>) -> Result<(), String> {
     if let Ok(i) = obj.extract::<i64>() {
-        return Ok(Value::from(i));
+        out.extend_from_slice(i.to_string().as_bytes());
+        return Ok(());
     }
-    obj.extract::<u64>()
-        .map(Value::from)
-        .map_err(|_| format!("{at} is an integer outside the 64-bit range"))
+    let digits = obj
+        .py()
+        .get_type::<PyInt>()
+        .getattr("__repr__")
+        .and_then(|repr| repr.call1((obj,)))
+        .and_then(|text| text.extract::<String>())
+        .map_err(|e| format!("{at} is an int Python cannot write as digits ({e})"))?;
+    out.extend_from_slice(digits.as_bytes());
+    Ok(())
 }
 
-fn dict_to_json(dict: &Bound<'_, PyDict>, at: &str, depth: usize) -> Result<Value, String> {
-    let mut map = Map::new();
-    for (key, value) in dict.iter() {
-        let key = key
-            .cast::<PyString>()
-            .ok()
-            .and_then(|k| k.to_cow().ok().map(|k| k.into_owned()))
-            .ok_or_else(|| {
-                format!(
-                    "{at} has a key of type {} (keys must be str)",
-                    type_name(&key)
-                )
-            })?;
-        let value = to_json_at(&value, &format!("{at}[{key:?}]"), depth + 1)?;
-        map.insert(key, value);
-    }
-    Ok(Value::Object(map))
+fn write_str(s: &str, out: &mut Vec<u8>) -> Result<(), String> {
+    serde_json::to_writer(&mut *out, s).map_err(|e| e.to_string())
 }
 
-fn seq_to_json<'py>(
+fn write_seq<'py>(
     items: impl Iterator<Item = Bound<'py, PyAny>>,
     at: &str,
     depth: usize,
-) -> Result<Value, String> {
-    items
-        .enumerate()
-        .map(|(i, item)| to_json_at(&item, &format!("{at}[{i}]"), depth + 1))
-        .collect::<Result<Vec<_>, _>>()
-        .map(Value::Array)
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    out.push(b'[');
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_json(&item, &format!("{at}[{i}]"), depth + 1, out)?;
+    }
+    out.push(b']');
+    Ok(())
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
@@ -106,6 +142,39 @@ fn type_name(obj: &Bound<'_, PyAny>) -> String {
         .name()
         .map(|n| n.to_string())
         .unwrap_or_else(|_| "?".to_owned())
+}
+
+/// `call_raw`'s body: a `str`, or `bytes` that are UTF-8.
+pub fn text_arg(text: &Bound<'_, PyAny>) -> Result<String, Error> {
+    if let Ok(s) = text.cast::<PyString>() {
+        return s.to_cow().map(|s| s.into_owned()).map_err(|_| {
+            invalid_argument("the call's text is not valid Unicode (lone surrogate)")
+        });
+    }
+    if let Ok(b) = text.extract::<&[u8]>() {
+        return std::str::from_utf8(b)
+            .map(str::to_owned)
+            .map_err(|_| invalid_argument("the call's text (bytes) is not valid UTF-8"));
+    }
+    Err(invalid_argument(format!(
+        "the call's text must be str or bytes, not {}",
+        type_name(text)
+    )))
+}
+
+/// `success.data` as the server's exact JSON text on its way to Python: parsed by
+/// `json.loads`, so an int of any size arrives exact (a fraction as a float, as always).
+pub struct JsonText(pub String);
+
+impl<'py> IntoPyObject<'py> for JsonText {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        LOADS.import(py, "json", "loads")?.call1((self.0,))
+    }
 }
 
 /// A JSON value on its way to Python: dict, list, str, int, float, bool or None.

@@ -4,7 +4,7 @@ use pyo3::prelude::*;
 use xpay_auth::blocking;
 
 use crate::auth::Authentication;
-use crate::convert::{repr_str, to_json, Json};
+use crate::convert::{repr_str, text_arg, to_json_text, JsonText};
 use crate::errors::IntoPyResult;
 
 /// One account's token cache in front of a `Client`. Safe to share between threads.
@@ -44,6 +44,7 @@ impl Session {
     }
 
     /// POSTs `body` as JSON to `path` with the bearer token; returns the decoded `success.data`.
+    /// Ints of any size go out and come back exact.
     #[pyo3(signature = (path, body = None, *, uuid = None))]
     fn call(
         &self,
@@ -51,13 +52,28 @@ impl Session {
         path: &str,
         body: Option<&Bound<'_, PyAny>>,
         uuid: Option<&str>,
-    ) -> PyResult<Json> {
+    ) -> PyResult<JsonText> {
         let body = match body {
-            Some(b) => to_json(b).or_raise(py)?,
-            None => serde_json::Value::Null,
+            Some(b) => to_json_text(b).or_raise(py)?,
+            None => "null".to_owned(),
         };
-        py.detach(|| self.inner.call_with_uuid(path, &body, uuid))
-            .map(Json)
+        py.detach(|| self.inner.call_raw_with_uuid(path, &body, uuid))
+            .map(JsonText)
+            .or_raise(py)
+    }
+
+    /// POSTs the JSON text `text` (str, or UTF-8 bytes) byte for byte; returns `success.data`
+    /// as the exact text the server sent.
+    #[pyo3(signature = (path, text, *, uuid = None))]
+    fn call_raw(
+        &self,
+        py: Python<'_>,
+        path: &str,
+        text: &Bound<'_, PyAny>,
+        uuid: Option<&str>,
+    ) -> PyResult<String> {
+        let text = text_arg(text).or_raise(py)?;
+        py.detach(|| self.inner.call_raw_with_uuid(path, &text, uuid))
             .or_raise(py)
     }
 

@@ -37,6 +37,12 @@ def test_authenticate_and_session(mock: Mock) -> None:
         assert await session.call("/client/echo") is None
         await session.call("/client/echo", {}, uuid="11111111-2222-4333-8444-555555555555")
         assert mock.requests()[-1]["headers"]["uuid"] == "11111111-2222-4333-8444-555555555555"
+        assert await session.call("/client/echo", {"wei": 10**30}) == {"wei": 10**30}
+        raw = '{"amount": 123456789012345678901.000000000000000000001}'
+        assert await session.call_raw("/client/echo", raw) == raw
+        assert await session.call_raw("/client/echo", raw.encode()) == raw
+        with pytest.raises(xpay_auth.InvalidArgumentError):
+            await session.call_raw("/client/echo", "{")
         assert mock.count("/client/authenticate") == 3
         session.invalidate()
         assert await session.access_token() != token

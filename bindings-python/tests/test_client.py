@@ -173,6 +173,10 @@ BODIES = [
     42,
     -(2**63),
     2**64 - 1,
+    2**64,
+    -(2**63) - 1,
+    10**30,
+    {"wei": 18_500_000_000_000_000_000, "list": [-(10**40), 3]},
     1.25,
     True,
     None,
@@ -217,7 +221,7 @@ def self_containing() -> Any:
 
 @pytest.mark.parametrize(
     "body",
-    [{1: "int key"}, {"a": {1, 2}}, Unserialisable(), math.nan, [math.inf], 2**64, -(2**63) - 1,
+    [{1: "int key"}, {"a": {1, 2}}, Unserialisable(), math.nan, [math.inf],
      b"bytes", self_containing(), {"a": "\ud800"}],
 )
 def test_call_with_unusable_body_sends_nothing(client: xpay_auth.Client, mock: Mock, body: Any) -> None:
@@ -228,7 +232,39 @@ def test_call_with_unusable_body_sends_nothing(client: xpay_auth.Client, mock: M
     assert mock.count("/client/authenticate") == 0
 
 
-@pytest.mark.parametrize("path", ["client/echo", "//evil.example/x", "https://x/y", "/a b", ""])
+def test_call_sends_and_returns_big_ints_exactly(client: xpay_auth.Client, mock: Mock) -> None:
+    session = client.session(USERNAME, SECRET)
+    assert session.call("/client/echo", {"amount": 10**30}) == {"amount": 10**30}
+    assert mock.requests()[-1]["body"] == '{"amount":1000000000000000000000000000000}'
+    mock.queue("/client/echo", [{"status": 200, "body": '{"success":{"data":{"b":123456789012345678901234567890}}}'}])
+    assert session.call("/client/echo", {}) == {"b": 123456789012345678901234567890}
+
+
+def test_call_raw_is_byte_for_byte(client: xpay_auth.Client, mock: Mock) -> None:
+    session = client.session(USERNAME, SECRET)
+    text = '{ "amount" : 123456789012345678901234567890.10 , "fee": 1E2 }'
+    assert session.call_raw("/client/echo", text) == text
+    assert mock.requests()[-1]["body"] == text
+    assert session.call_raw("/client/echo", text.encode(), uuid="my-ref") == text
+    assert mock.requests()[-1]["headers"]["uuid"] == "my-ref"
+
+
+@pytest.mark.parametrize("text", ['{"a": 1', "1 2", "", b"\xff", 42])
+def test_call_raw_refuses_what_is_not_one_json_value(client: xpay_auth.Client, mock: Mock, text: Any) -> None:
+    with pytest.raises(xpay_auth.InvalidArgumentError):
+        client.session(USERNAME, SECRET).call_raw("/client/echo", text)
+    assert mock.count("/client/echo") == 0
+    assert mock.count("/client/authenticate") == 0
+
+
+@pytest.mark.parametrize("uuid", ["a\nb", "caf\u00e9", ""])
+def test_call_with_a_bad_uuid_sends_nothing(client: xpay_auth.Client, mock: Mock, uuid: str) -> None:
+    with pytest.raises(xpay_auth.InvalidArgumentError, match="uuid"):
+        client.session(USERNAME, SECRET).call("/client/echo", {}, uuid=uuid)
+    assert mock.count("/client/authenticate") == 0
+
+
+@pytest.mark.parametrize("path", ["client/echo", "//evil.example/x", "https://x/y", "/a b", "", "/client/../x", "/client/%2E%2e/x"])
 def test_call_with_bad_path_sends_nothing(client: xpay_auth.Client, mock: Mock, path: str) -> None:
     with pytest.raises(xpay_auth.InvalidArgumentError):
         client.session(USERNAME, SECRET).call(path, {})

@@ -67,8 +67,6 @@ class Face:
             return self.fork(op["step"])
         if kind == "worker":
             return {"unsupported": "the Python testee has no worker op (threads share one interpreter)"}
-        if kind == "call_raw":
-            return {"unsupported": "xpay_auth has no raw call yet (issue 10)"}
         if kind == "concurrent":
             return {"ok": self.concurrent(int(op["n"]), op["step"])}
         return self.run(op)
@@ -139,6 +137,8 @@ class SyncFace(Face):
             return self.session.access_token()
         elif kind == "call":
             return self.session.call(op["path"], op.get("body"), uuid=op.get("uuid"))
+        elif kind == "call_raw":
+            return self.session.call_raw(op["path"], op["text"], uuid=op.get("uuid"))
         elif kind == "invalidate":
             self.session.invalidate()
         elif kind == "close":
@@ -201,6 +201,8 @@ class AsyncFace(Face):
             return await self.session.access_token()
         elif kind == "call":
             return await self.session.call(op["path"], op.get("body"), uuid=op.get("uuid"))
+        elif kind == "call_raw":
+            return await self.session.call_raw(op["path"], op["text"], uuid=op.get("uuid"))
         elif kind == "invalidate":
             self.session.invalidate()
         elif kind == "close":

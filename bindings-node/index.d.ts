@@ -94,6 +94,12 @@ export declare class Session {
    * On HTTP 401 it logs in again and retries once.
    */
   call<T = unknown>(path: string, body?: unknown, options?: CallOptions): Promise<T>
+  /**
+   * Money-safe call: POSTs the JSON text `text` byte for byte (after checking it is one JSON
+   * value, else InvalidArgumentError and nothing is sent) and resolves with `success.data` as
+   * the exact text the server sent, so no number goes through a double either way.
+   */
+  callRaw(path: string, text: string, options?: CallOptions): Promise<string>
   /** Drops the cached token; the next use logs in again. */
   invalidate(): void
   get username(): string

@@ -4,6 +4,7 @@
 // and to make `util.inspect` / `console.log` show the redacted descriptions the native side
 // builds. Behaviour (HTTP, retries, token cache) is entirely the Rust core's.
 
+const { randomBytes } = require('node:crypto')
 const { inspect } = require('node:util')
 const native = require('./native.js')
 const errors = require('./errors.js')
@@ -36,6 +37,36 @@ async function settle(fn) {
   }
 }
 
+/**
+ * `body` as JSON text with every BigInt written as its exact digits (JSON.stringify refuses
+ * BigInts). Each BigInt is first stood in for by a string holding a random 128-bit marker, which
+ * no other string of the body can contain, and that quoted string is then replaced by the digits.
+ */
+function stringifyWithBigInts(body) {
+  const marker = `xpay-bigint-${randomBytes(16).toString('hex')}`
+  let text
+  try {
+    text = JSON.stringify(body === undefined ? null : body, (_key, value) =>
+      typeof value === 'bigint' ? `${marker}${value.toString()}${marker}` : value,
+    )
+  } catch (error) {
+    throw new InvalidArgumentError(`the call's body is not JSON-serialisable: ${error.message}`, {
+      code: 'invalid_argument',
+    })
+  }
+  if (typeof text !== 'string') {
+    throw new InvalidArgumentError("the call's body is not JSON-serialisable: JSON.stringify gave no text for it", {
+      code: 'invalid_argument',
+    })
+  }
+  return text.replace(new RegExp(`"${marker}(-?[0-9]+)${marker}"`, 'g'), '$1')
+}
+
+/** Whether a native error is JSON.stringify refusing a BigInt (then the BigInt path takes over). */
+function isBigIntRefusal(error) {
+  return error !== null && typeof error === 'object' && /BigInt/.test(String(error.message))
+}
+
 class Session {
   #native
 
@@ -60,9 +91,29 @@ class Session {
     return settle(() => this.#native.authentication())
   }
 
-  /** POSTs `body` (JSON-compatible) to `path` with the bearer token; resolves with `success.data`. */
+  /**
+   * POSTs `body` (JSON-compatible; a BigInt is written as its exact integer) to `path` with the
+   * bearer token; resolves with `success.data`.
+   */
   async call(path, body, options) {
-    return settle(() => this.#native.call(path, body, options))
+    return settle(() => {
+      try {
+        return this.#native.call(path, body, options)
+      } catch (error) {
+        // The common case stays on the native path; only a body holding a BigInt comes here.
+        if (!isBigIntRefusal(error)) throw error
+      }
+      const text = stringifyWithBigInts(body)
+      return this.#native.callRaw(path, text, options).then((data) => JSON.parse(data))
+    })
+  }
+
+  /**
+   * Money-safe call: POSTs the JSON text `text` byte for byte (once checked to be one JSON value)
+   * and resolves with `success.data` as the exact text the server sent.
+   */
+  async callRaw(path, text, options) {
+    return settle(() => this.#native.callRaw(path, text, options))
   }
 
   /** Drops the cached token; the next use logs in again. */

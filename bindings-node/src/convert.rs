@@ -143,6 +143,16 @@ pub(crate) fn whole_number(object: &Object<'_>, key: &str, max: u64) -> CoreResu
     Ok(Some(n as u64))
 }
 
+/// The `text` argument of `callRaw`: a string (that it is one JSON value is checked by the core).
+pub(crate) fn json_text(value: Unknown<'_>) -> CoreResult<String> {
+    if value.get_type().ok() != Some(ValueType::String) {
+        return Err(invalid_argument(
+            "the call's text must be a string of JSON, e.g. '{\"amount\":123456789012345678901}'",
+        ));
+    }
+    read(&value).map_err(|_| invalid_argument("the call's text must be a string"))
+}
+
 /// The `path` argument of a call: a string (its shape is checked by the core).
 pub(crate) fn path(value: Unknown<'_>) -> CoreResult<String> {
     if value.get_type().ok() != Some(ValueType::String) {

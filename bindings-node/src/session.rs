@@ -73,6 +73,32 @@ impl Session {
         )
     }
 
+    /// POSTs the JSON text `text` to `path` byte for byte (once checked to be one JSON value)
+    /// and resolves with `success.data` as the exact text the server sent: no number ever goes
+    /// through a double. `options.uuid` as for `call`.
+    #[napi(catch_unwind, ts_return_type = "Promise<string>")]
+    pub fn call_raw<'env>(
+        &self,
+        env: &'env Env,
+        path: Unknown<'_>,
+        text: Unknown<'_>,
+        options: Option<Unknown<'_>>,
+    ) -> napi::Result<PromiseRaw<'env, String>> {
+        let arguments =
+            raw_call_arguments(path, text, options).map_err(|e| errors::to_js(env, &e))?;
+        let (path, text, uuid) = arguments;
+        let session = self.inner.clone();
+        promise::spawn(
+            env,
+            async move {
+                session
+                    .call_raw_with_uuid(&path, &text, uuid.as_deref())
+                    .await
+            },
+            |_, data| Ok(data),
+        )
+    }
+
     /// The cached token while it is fresh, else `null` (then use `accessToken()`). Synchronous:
     /// spares the common case a trip through the runtime. Used by index.js, not exported.
     #[napi(catch_unwind)]
@@ -103,6 +129,23 @@ impl Session {
 
 type CallArguments = (String, serde_json::Value, Option<String>);
 
+fn raw_call_arguments(
+    path: Unknown<'_>,
+    text: Unknown<'_>,
+    options: Option<Unknown<'_>>,
+) -> Result<(String, String, Option<String>), xpay_auth::Error> {
+    let path = convert::path(path)?;
+    let text = convert::json_text(text)?;
+    Ok((path, text, call_uuid(options)?))
+}
+
+fn call_uuid(options: Option<Unknown<'_>>) -> Result<Option<String>, xpay_auth::Error> {
+    match convert::options_object(options, "the call options", &["uuid"])? {
+        Some(o) => convert::string(&o, "uuid"),
+        None => Ok(None),
+    }
+}
+
 fn call_arguments(
     env: &Env,
     path: Unknown<'_>,
@@ -111,9 +154,5 @@ fn call_arguments(
 ) -> Result<CallArguments, xpay_auth::Error> {
     let path = convert::path(path)?;
     let body = convert::js_to_json(env, body)?;
-    let uuid = match convert::options_object(options, "the call options", &["uuid"])? {
-        Some(o) => convert::string(&o, "uuid")?,
-        None => None,
-    };
-    Ok((path, body, uuid))
+    Ok((path, body, call_uuid(options)?))
 }

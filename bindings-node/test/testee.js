@@ -94,11 +94,8 @@ class State {
         return this.need('session').accessToken()
       case 'call':
         return this.need('session').call(r.path, r.body ?? null, r.uuid === undefined ? undefined : { uuid: r.uuid })
-      case 'call_raw': {
-        const session = this.need('session')
-        if (typeof session.callRaw !== 'function') return unsupported('this face has no callRaw (issue 10)')
-        return session.callRaw(r.path, r.text)
-      }
+      case 'call_raw':
+        return this.need('session').callRaw(r.path, r.text)
       case 'invalidate':
         this.need('session').invalidate()
         return null

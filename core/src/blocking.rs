@@ -1,7 +1,9 @@
 //! The blocking face: the same [`Client`] and [`Session`] without `async`, for programs with no
-//! async runtime (and for the C and Python bindings). Each method runs the async one on the
-//! process's shared current-thread runtime, driven by the waiting caller itself, so a blocking
-//! call costs no hand-over to a worker thread. Safe after `fork()`.
+//! async runtime (and for the C and Python bindings). There is no runtime underneath: requests
+//! go through the core's blocking HTTP/1.1 transport, each on the calling thread and on a
+//! connection of its own from the client's shared pool, through the same request pipeline as
+//! the async face (retries, decoding, errors, tracing). Renewals run on one background thread
+//! per process. Safe after `fork()`.
 //!
 //! ```no_run
 //! use xpay_auth::{blocking, Credentials};
@@ -26,7 +28,10 @@ use crate::{Authentication, Credentials};
 /// A blocking xPay client. Cheap to clone, safe to share between threads, fork-safe.
 #[derive(Clone)]
 pub struct Client {
+    /// Requests through the blocking transport.
     inner: crate::Client,
+    /// The same client as the async face (reqwest, built on first use).
+    as_async: crate::Client,
 }
 
 impl Client {
@@ -40,9 +45,10 @@ impl Client {
         Client::builder().build()
     }
 
-    /// The async client underneath (sharing the same pool).
+    /// The same client for async code: same configuration, closed together; its requests go
+    /// through the async transport (a connection pool of its own, built on first use).
     pub fn as_async(&self) -> &crate::Client {
-        &self.inner
+        &self.as_async
     }
 
     /// The base URL requests go to, without a trailing slash.
@@ -81,8 +87,10 @@ impl Client {
 impl ClientBuilder<Client> {
     /// Validates the options and builds the client; `invalid_argument` on a bad option.
     pub fn build(self) -> Result<Client> {
+        let inner = crate::Client::blocking_from_config(self.into_config()?)?;
         Ok(Client {
-            inner: crate::Client::from_config(self.into_config()?)?,
+            as_async: inner.async_face(),
+            inner,
         })
     }
 }

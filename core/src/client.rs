@@ -13,10 +13,11 @@ use crate::config::{ClientBuilder, Config};
 use crate::credentials::Credentials;
 use crate::envelope::{self, Endpoint, Success};
 use crate::error::{Error, ErrorKind, Result};
+use crate::http1::Http1;
 use crate::retry::{self, Failure, Idempotency};
 use crate::scrub::Secrets;
 use crate::session::{Background, Session};
-use crate::transport::{self, Attempt};
+use crate::transport::{self, Attempt, Transport};
 
 /// The login endpoint.
 pub const LOGIN_PATH: &str = "/client/authenticate";
@@ -29,12 +30,18 @@ pub const LOGIN_PATH: &str = "/client/authenticate";
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// Requests go through the blocking transport (a handle of the blocking face), else
+    /// through reqwest on the caller's tokio runtime.
+    blocking: bool,
 }
 
 struct Inner {
     config: Config,
-    /// The pool belongs to the process that built it: (pid, client).
-    http: Mutex<(u32, reqwest::Client)>,
+    /// The async pool (reqwest) and the process that built it: (pid, client). A blocking
+    /// client builds it only if its async face is used.
+    http: Mutex<Option<(u32, reqwest::Client)>>,
+    /// The blocking faces' transport and its pool (blocking clients only).
+    http1: Option<Http1>,
     closed: AtomicBool,
 }
 
@@ -54,10 +61,36 @@ impl Client {
         Ok(Client {
             inner: Arc::new(Inner {
                 config,
-                http: Mutex::new((std::process::id(), http)),
+                http: Mutex::new(Some((std::process::id(), http))),
+                http1: None,
                 closed: AtomicBool::new(false),
             }),
+            blocking: false,
         })
+    }
+
+    /// A client of the blocking faces: its requests use the blocking HTTP/1.1 transport and
+    /// complete synchronously inside their futures (see `runtime::block_on`).
+    pub(crate) fn blocking_from_config(config: Config) -> Result<Client> {
+        let http1 = Http1::new(&config)?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                config,
+                http: Mutex::new(None),
+                http1: Some(http1),
+                closed: AtomicBool::new(false),
+            }),
+            blocking: true,
+        })
+    }
+
+    /// This client as the async face sees it: same configuration and close state, requests
+    /// through reqwest on the caller's runtime.
+    pub(crate) fn async_face(&self) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            blocking: false,
+        }
     }
 
     /// The base URL requests go to, without a trailing slash.
@@ -73,13 +106,16 @@ impl Client {
     /// Later requests fail with `invalid_argument`; closing twice is harmless.
     pub fn close(&self) {
         self.inner.closed.store(true, Ordering::Release);
-        // Dropping the pool closes its idle keep-alive connections now, not at process exit.
-        if let Ok(empty) = reqwest::Client::builder().build() {
-            self.inner
-                .http
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .1 = empty;
+        // Dropping the pools closes their idle keep-alive connections now, not at process exit.
+        let http = self
+            .inner
+            .http
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop(http);
+        if let Some(http1) = &self.inner.http1 {
+            http1.close();
         }
     }
 
@@ -147,7 +183,7 @@ impl Client {
                 fresh_uuid.as_str()
             }
         };
-        let http = self.http();
+        let transport = self.transport()?;
         let config = self.config();
         let mut retries = 0;
         loop {
@@ -163,7 +199,7 @@ impl Client {
                 bearer,
                 uuid,
             };
-            let (failure, error) = match transport::send(&http, config, attempt).await {
+            let (failure, error) = match transport::send(&transport, config, attempt).await {
                 Ok(reply) => {
                     match envelope::decode(endpoint, reply.status, &reply.body, uuid, secrets) {
                         Ok(success) => return Ok(success),
@@ -187,27 +223,47 @@ impl Client {
                 path, code = error.code(), status = error.status(), retry = retries + 1,
                 wait_ms = wait.as_millis() as u64, "retrying xpay request"
             );
-            tokio::time::sleep(wait).await;
+            transport.sleep(wait).await;
             retries += 1;
         }
     }
 
-    /// The connection pool of this process; a forked child builds its own.
-    fn http(&self) -> reqwest::Client {
+    /// What carries this handle's requests: the blocking transport, or the async pool of
+    /// this process (a forked child builds its own). After `close()`, nothing.
+    fn transport(&self) -> Result<Transport<'_>> {
+        if self.is_closed() {
+            return Err(Error::invalid_argument(
+                "the client was closed: create a new client to make requests",
+            ));
+        }
+        if self.blocking {
+            if let Some(http1) = &self.inner.http1 {
+                return Ok(Transport::Blocking(http1));
+            }
+        }
+        Ok(Transport::Async(self.http()?))
+    }
+
+    /// The async connection pool of this process; a forked child builds its own.
+    fn http(&self) -> Result<reqwest::Client> {
         let pid = std::process::id();
         let mut http = self
             .inner
             .http
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if http.0 != pid {
-            // Building can only fail as it did not in the parent; keep the parent's then, the
-            // request will fail with a clear connection error rather than a panic.
-            if let Ok(fresh) = build_http(&self.inner.config) {
-                *http = (pid, fresh);
+        match &*http {
+            Some((owner, client)) if *owner == pid => Ok(client.clone()),
+            // First use by a blocking client's async face, or a forked child (the parent's
+            // pool is leaked there, never dropped: its runtime's threads do not exist).
+            _ => {
+                let fresh = build_http(&self.inner.config)?;
+                if let Some(stale) = http.replace((pid, fresh.clone())) {
+                    std::mem::forget(stale);
+                }
+                Ok(fresh)
             }
         }
-        http.1.clone()
     }
 }
 
@@ -277,6 +333,15 @@ fn build_http(config: &Config) -> Result<reqwest::Client> {
     if config.base_url.starts_with("http://") {
         // Plain http is only ever loopback (checked in config); a proxy must not see it.
         builder = builder.no_proxy();
+    }
+    if matches!(config.base.host(), Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost"))
+    {
+        // `localhost` is the loopback interface, whatever the system resolver would say.
+        let loopback = [
+            std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 0)),
+        ];
+        builder = builder.resolve_to_addrs("localhost", &loopback);
     }
     builder.build().map_err(|e| {
         Error::new(

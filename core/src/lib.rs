@@ -45,6 +45,7 @@ mod config;
 mod credentials;
 mod envelope;
 mod error;
+mod http1;
 mod redact;
 mod retry;
 pub mod runtime;

@@ -1,21 +1,32 @@
-//! The runtimes the core owns, both created lazily and both fork-aware.
+//! How the core's futures are driven, and the one thread the blocking faces own.
 //!
-//! **The blocking runtime** serves the blocking faces (Rust `blocking`, C, Python's sync
-//! classes). It is a current-thread runtime driven by whichever caller is waiting in it: a
-//! blocking call runs its request on the caller's own thread, with no hand-over to a worker
-//! thread and back (the speed libcurl users expect). Several threads may wait at once; one
-//! drives the I/O for all of them.
+//! **Blocking faces** (Rust `blocking`, C, Python's sync classes) have no async runtime at all.
+//! Their transport ([`crate::http1`]) does its I/O synchronously inside the request future, so
+//! [`block_on`] only polls that future on the calling thread and parks it when it waits for
+//! another thread (a login a concurrent caller is running). Each caller drives its own request
+//! on its own connection; nobody queues behind a shared driver.
+//!
+//! **Background renewals** of blocking sessions run on one driver thread per process
+//! ([`spawn_background`]), started on first use and fed through a channel, never a thread per
+//! renewal. A caller only enqueues the job; it never waits for it while it has a valid token.
 //!
 //! **The async runtime** ([`async_runtime`]) is a small multi-thread runtime for async faces
 //! whose callers cannot drive tokio themselves (Python's asyncio loop): their futures are
 //! spawned on it and complete on its worker threads.
 //!
-//! Each belongs to the process that created it: after `fork()` the child finds a different pid
-//! and builds its own, leaking the parent's (whose threads do not exist in the child, so
-//! dropping it could block forever).
+//! The driver thread and the async runtime belong to the process that created them: after
+//! `fork()` the child finds a different pid and builds its own, leaking the parent's (whose
+//! threads do not exist in the child, so touching their state could block forever).
 
 use std::future::Future;
-use std::sync::{Mutex, PoisonError};
+use std::panic::AssertUnwindSafe;
+use std::pin::pin;
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, Thread};
+
+use futures_util::future::BoxFuture;
 
 use tokio::runtime::{Builder, Runtime};
 
@@ -24,7 +35,6 @@ use crate::error::{Error, ErrorKind, Result};
 /// A runtime slot: the runtime and the pid of the process that built it.
 type Slot = Mutex<Option<(u32, &'static Runtime)>>;
 
-static BLOCKING: Slot = Mutex::new(None);
 static ASYNC: Slot = Mutex::new(None);
 
 /// The runtime in `slot` for this process, built by `build` on first use (and again in a
@@ -51,15 +61,6 @@ fn for_this_process(
     }
 }
 
-fn blocking_runtime() -> Result<&'static Runtime> {
-    for_this_process(&BLOCKING, || {
-        Builder::new_current_thread()
-            .enable_all()
-            .thread_name("xpay-auth")
-            .build()
-    })
-}
-
 /// The process's multi-thread runtime for async faces that cannot drive one themselves (the
 /// Python binding's `AsyncClient`): spawn the core's futures on it. Two worker threads, created
 /// on first use and again in a forked child.
@@ -73,10 +74,11 @@ pub fn async_runtime() -> Result<&'static Runtime> {
     })
 }
 
-/// Runs `future` to completion on the calling thread.
+/// Runs `future` to completion on the calling thread: polls it, and parks the thread while
+/// it waits for another thread (the blocking transport never pends on I/O).
 ///
 /// Fails with `invalid_argument` when called from inside an async runtime, where blocking
-/// would stall it (tokio would panic): use the async [`Client`](crate::Client) there.
+/// would stall it: use the async [`Client`](crate::Client) there.
 pub(crate) fn block_on<F: Future>(future: F) -> Result<F::Output> {
     if tokio::runtime::Handle::try_current().is_ok() {
         return Err(Error::invalid_argument(
@@ -84,29 +86,86 @@ pub(crate) fn block_on<F: Future>(future: F) -> Result<F::Output> {
              (the async client) there, or call it from a plain thread",
         ));
     }
-    Ok(blocking_runtime()?.block_on(async {
-        settle_idle_connections().await;
-        future.await
-    }))
+    Ok(park_on(future))
 }
 
-/// Lets the runtime notice what happened to its idle keep-alive connections since it last ran.
-///
-/// This runtime only runs while a caller is inside it, so between two blocking calls nobody
-/// reads the pooled connections: one the server closed meanwhile (an idle timeout, a restart)
-/// still looks reusable, and a call sent on it fails after it may have been written, which
-/// must not be retried. Yielding twice lets the I/O driver deliver the pending close (first
-/// yield) and the connection's task act on it (second), so the pool drops the dead connection
-/// before the request picks one. Costs two scheduler ticks per blocking request.
-async fn settle_idle_connections() {
-    for _ in 0..2 {
-        tokio::task::yield_now().await;
+/// Wakes a parked thread.
+struct Unpark(Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
     }
 }
 
-/// Drives a background job (a token renewal) on its own thread; errors are the job's concern.
-pub(crate) fn block_on_shared<F: Future<Output = ()>>(future: F) {
-    if let Ok(runtime) = blocking_runtime() {
-        runtime.block_on(future);
+thread_local! {
+    /// This thread's waker, made once (a clone is one reference count).
+    static WAKER: Waker = Waker::from(Arc::new(Unpark(thread::current())));
+}
+
+/// The executor of the blocking faces: poll, park until woken, poll again.
+fn park_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let waker = WAKER.with(Waker::clone);
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        // A spurious wake-up only costs one more poll.
+        thread::park();
+    }
+}
+
+/// A job for the background driver (a token renewal; it stores its own outcome).
+pub(crate) type Job = BoxFuture<'static, ()>;
+
+/// The driver of this process: the pid that started it and its queue.
+static DRIVER: Mutex<Option<(u32, Sender<Job>)>> = Mutex::new(None);
+
+/// Hands `job` to the process's background driver thread (started on first use, and again in
+/// a forked child), without waiting for it. The jobs run one after another; each is
+/// synchronous I/O bounded by the client's timeouts.
+pub(crate) fn spawn_background(job: Job) {
+    let failed = {
+        let pid = std::process::id();
+        let mut driver = DRIVER.lock().unwrap_or_else(PoisonError::into_inner);
+        let job = match driver.as_ref() {
+            Some((owner, queue)) if *owner == pid => match queue.send(job) {
+                Ok(()) => return,
+                // The thread is gone (it never exits, but be safe): start another.
+                Err(mpsc::SendError(job)) => job,
+            },
+            _ => job,
+        };
+        let (queue, jobs) = mpsc::channel::<Job>();
+        let spawned = thread::Builder::new()
+            .name("xpay-auth-renewals".into())
+            .spawn(move || {
+                for job in jobs {
+                    // A panicking job must not take the driver down with it.
+                    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| park_on(job)));
+                }
+            });
+        match spawned {
+            Ok(_) => {
+                let _ = queue.send(job);
+                // A parent's queue seen in a forked child is leaked, never dropped: its
+                // receiver's thread does not exist here.
+                if let Some(stale) = driver.replace((pid, queue)) {
+                    std::mem::forget(stale);
+                }
+                None
+            }
+            Err(e) => Some(e),
+        }
+    };
+    // Logged after the lock is released (a logger may take locks of its own).
+    if let Some(e) = failed {
+        tracing::warn!(target: "xpay_auth", "could not start the token renewal thread: {e}");
     }
 }

@@ -50,8 +50,8 @@ struct Inner {
 pub(crate) enum Background {
     /// On the caller's tokio runtime (the async face).
     Tokio,
-    /// On a short-lived thread driving the shared blocking runtime (the blocking faces, whose
-    /// runtime only runs while some caller is inside it).
+    /// On the process's one background driver thread (the blocking faces, which have no
+    /// runtime: see [`crate::runtime::spawn_background`]).
     Thread,
 }
 
@@ -403,14 +403,8 @@ impl Background {
                     handle.spawn(run);
                 }
             }
-            Background::Thread => {
-                let spawned = std::thread::Builder::new()
-                    .name("xpay-auth-renewal".into())
-                    .spawn(move || crate::runtime::block_on_shared(run));
-                if let Err(e) = spawned {
-                    tracing::warn!(target: "xpay_auth", "could not start a token renewal thread: {e}");
-                }
-            }
+            // The process's one background driver thread (never a thread per renewal).
+            Background::Thread => crate::runtime::spawn_background(run.boxed()),
         }
     }
 }

@@ -1,7 +1,11 @@
 //! One HTTP attempt: build the POST, send it, read the reply under the size cap, and say how
 //! it failed in the terms the retry policy needs. No decoding and no retrying happen here.
+//!
+//! Two transports carry attempts: reqwest on tokio for the async faces, and the blocking
+//! faces' own HTTP/1.1 client ([`crate::http1`]), whose attempt runs synchronously on the
+//! calling thread. Both go through [`send`], so spans, log lines and error shapes are one.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tracing::Instrument;
 
@@ -10,7 +14,27 @@ use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
+use crate::http1::Http1;
 use crate::retry::Failure;
+
+/// What carries a client's attempts.
+pub(crate) enum Transport<'a> {
+    /// reqwest's pool, on the caller's tokio runtime.
+    Async(reqwest::Client),
+    /// The blocking HTTP/1.1 client: an attempt never pends, so the request future completes
+    /// in one poll on the calling thread.
+    Blocking(&'a Http1),
+}
+
+impl Transport<'_> {
+    /// Waits before a retry: a tokio timer, or (blocking) the calling thread sleeps.
+    pub(crate) async fn sleep(&self, wait: Duration) {
+        match self {
+            Transport::Async(_) => tokio::time::sleep(wait).await,
+            Transport::Blocking(_) => std::thread::sleep(wait),
+        }
+    }
+}
 
 /// A reply as received: status, headers and the whole body (at most `max_body_bytes`).
 pub(crate) struct Reply {
@@ -34,7 +58,7 @@ pub(crate) struct Attempt<'a> {
 }
 
 pub(crate) async fn send(
-    http: &reqwest::Client,
+    transport: &Transport<'_>,
     config: &Config,
     attempt: Attempt<'_>,
 ) -> Result<Reply, AttemptError> {
@@ -50,9 +74,14 @@ pub(crate) async fn send(
         elapsed_ms = tracing::field::Empty,
     );
     let started = Instant::now();
-    let result = exchange(http, config, &attempt)
-        .instrument(span.clone())
-        .await;
+    let result = async {
+        match transport {
+            Transport::Async(http) => exchange(http, config, &attempt).await,
+            Transport::Blocking(http1) => http1.send(config, &attempt),
+        }
+    }
+    .instrument(span.clone())
+    .await;
     let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
     span.record("elapsed_ms", elapsed_ms);
     let _entered = span.enter();

@@ -49,6 +49,9 @@ export async function main(): Promise<void> {
   await session.accessToken()
   const echoed = await session.call<{ a: number }>('/client/echo', { a: 1 }, { uuid: 'f8623092-a59a-4ceb-bc75-18e59815d5df' })
   const a: number = echoed.a
+  const exact: string = await session.callRaw('/client/echo', '{"amount":123456789012345678901}', { uuid: 'my-ref' })
+  await session.call('/client/echo', { amount: 123456789012345678901n })
+  console.log(exact)
   session.invalidate()
   fromEnv.invalidate()
   client.close()

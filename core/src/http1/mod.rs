@@ -1,0 +1,670 @@
+//! The blocking faces' HTTP/1.1 transport: std `TcpStream`s (rustls for https), one request
+//! written with one `write`, the response parsed with `httparse`, no async runtime anywhere.
+//!
+//! Each client keeps a bounded pool of idle keep-alive connections that every thread shares:
+//! a blocking socket needs no runtime, so whichever thread takes one drives its own I/O on it,
+//! and concurrent callers each work on their own connection instead of queueing behind one
+//! driver. Before an idle connection is reused it is polled (as libcurl does): one the server
+//! closed, or that holds bytes nobody asked for, is dropped. A request that fails on a reused
+//! connection before any byte of it was written is sent once more on a fresh connection:
+//! nothing reached the server, so even a money-moving call is safe to send.
+//!
+//! The pool is tagged with the pid that filled it: a forked child closes its copies of the
+//! parent's sockets instead of sharing them.
+
+mod conn;
+mod response;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use rustls::pki_types::ServerName;
+use rustls::ClientConfig;
+use zeroize::Zeroizing;
+
+use self::conn::{Conn, ConnectError, WriteError};
+use self::response::ReadError;
+use crate::config::Config;
+use crate::error::{Error, ErrorKind};
+use crate::retry::Failure;
+use crate::transport::{Attempt, AttemptError, Reply};
+
+/// Idle connections kept per client; more are closed when they come back.
+const MAX_IDLE: usize = 64;
+/// An idle connection older than this is closed rather than reused (as the async pool does).
+const IDLE_LIMIT: Duration = Duration::from_secs(50);
+
+/// A client's blocking transport: where to connect, TLS settings and the idle pool.
+pub(crate) struct Http1 {
+    /// The host as the URL names it (for the resolver) and the port.
+    host: String,
+    port: u16,
+    /// Addresses known without asking the resolver: an IP literal, or `localhost` (always
+    /// 127.0.0.1 and ::1, never whatever the system resolver says).
+    fixed: Option<Vec<SocketAddr>>,
+    /// The `Host` header's value.
+    authority: String,
+    tls: Option<Tls>,
+    pool: Mutex<Pool>,
+    closed: AtomicBool,
+}
+
+/// The TLS settings and the name the certificate must carry.
+struct Tls(Arc<ClientConfig>, ServerName<'static>);
+
+// The config is immutable once built (its session cache is behind its own lock), so a client
+// seen again after a caught panic is as good as before: keep `Client` unwind-safe, as it was
+// with reqwest underneath.
+impl std::panic::UnwindSafe for Tls {}
+impl std::panic::RefUnwindSafe for Tls {}
+
+struct Pool {
+    pid: u32,
+    idle: Vec<Conn>,
+}
+
+impl Http1 {
+    pub(crate) fn new(config: &Config) -> Result<Http1, Error> {
+        let url = &config.base;
+        let setup = |what: &str| {
+            Error::new(
+                ErrorKind::Internal,
+                format!("could not set up the HTTP client: {what}"),
+            )
+        };
+        let port = url
+            .port_or_known_default()
+            .ok_or_else(|| setup("the base URL has no port"))?;
+        let host = url
+            .host()
+            .ok_or_else(|| setup("the base URL has no host"))?;
+        let (fixed, name): (Option<Vec<SocketAddr>>, ServerName<'static>) = match host {
+            url::Host::Ipv4(ip) => (Some(vec![SocketAddr::new(ip.into(), port)]), ip.into()),
+            url::Host::Ipv6(ip) => (Some(vec![SocketAddr::new(ip.into(), port)]), ip.into()),
+            url::Host::Domain(d) => {
+                let fixed = d.eq_ignore_ascii_case("localhost").then(|| {
+                    vec![
+                        SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port),
+                        SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), port),
+                    ]
+                });
+                let name = ServerName::try_from(d.to_owned())
+                    .map_err(|e| setup(&format!("the host is not a valid TLS name ({e})")))?;
+                (fixed, name)
+            }
+        };
+        let host_str = url.host_str().unwrap_or_default().to_owned();
+        let authority = match url.port() {
+            Some(p) => format!("{host_str}:{p}"),
+            None => host_str.clone(),
+        };
+        let tls = match url.scheme() {
+            "https" => Some(Tls(tls_config().map_err(|e| setup(&e.to_string()))?, name)),
+            _ => None,
+        };
+        Ok(Http1 {
+            host: host_str
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned(),
+            port,
+            fixed,
+            authority,
+            tls,
+            pool: Mutex::new(Pool {
+                pid: std::process::id(),
+                idle: Vec::new(),
+            }),
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// Closes the idle connections now; no request goes out after this.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        let idle = std::mem::take(&mut self.pool().idle);
+        drop(idle);
+    }
+
+    /// Idle connections in the pool (for tests).
+    #[cfg(test)]
+    pub(crate) fn idle_count(&self) -> usize {
+        self.pool().idle.len()
+    }
+
+    /// One attempt: a connection (an idle one that is still alive, else a new one), the
+    /// request, the response.
+    pub(crate) fn send(
+        &self,
+        config: &Config,
+        attempt: &Attempt<'_>,
+    ) -> Result<Reply, AttemptError> {
+        let deadline = Instant::now() + config.timeout;
+        let request = self.request(config, attempt);
+        let mut reuse = true;
+        loop {
+            let idle = if reuse { self.take_idle() } else { None };
+            let reused = idle.is_some();
+            let mut conn = match idle {
+                Some(conn) => conn,
+                None => self.connect(config, deadline)?,
+            };
+            // close() may have run since the request started: nothing goes out after it.
+            if self.closed.load(Ordering::Acquire) {
+                return Err(AttemptError {
+                    failure: None,
+                    error: Error::invalid_argument(
+                        "the client was closed: create a new client to make requests",
+                    ),
+                });
+            }
+            match conn.write_all(&request, deadline) {
+                Ok(()) => {}
+                Err(e) if e.nothing_written && reused => {
+                    // The server dropped it between the check and the write: nothing was sent.
+                    tracing::debug!(target: "xpay_auth", path = attempt.path,
+                        "a reused connection failed before the request was written ({}); \
+                         sending on a new one", e.error);
+                    reuse = false;
+                    continue;
+                }
+                Err(e) => return Err(write_failed(e)),
+            }
+            let (mut reader, buf) = conn.reader(deadline);
+            return match response::read_response(&mut reader, buf, config.max_body_bytes) {
+                Ok(response) => {
+                    if response.reusable {
+                        self.put(conn);
+                    }
+                    Ok(Reply {
+                        status: response.status,
+                        headers: response.headers,
+                        body: response.body,
+                    })
+                }
+                Err(e) => Err(read_failed(e, config.max_body_bytes)),
+            };
+        }
+    }
+
+    /// The request head and body in one buffer, wiped when dropped (it holds the secret key
+    /// of a login, the bearer token of a call).
+    fn request(&self, config: &Config, attempt: &Attempt<'_>) -> Zeroizing<Vec<u8>> {
+        let url = config.url_for(attempt.path);
+        let target = &url[url::Position::BeforePath..];
+        let mut out = Vec::with_capacity(256 + target.len() + attempt.body.len());
+        let mut put = |parts: &[&[u8]]| parts.iter().for_each(|p| out.extend_from_slice(p));
+        put(&[b"POST ", target.as_bytes(), b" HTTP/1.1\r\nhost: "]);
+        put(&[self.authority.as_bytes(), b"\r\nuser-agent: "]);
+        put(&[config.user_agent.as_bytes(), b"\r\naccept: */*\r\n"]);
+        put(&[
+            b"content-type: application/json\r\nuuid: ",
+            attempt.uuid.as_bytes(),
+        ]);
+        if let Some(token) = attempt.bearer {
+            put(&[b"\r\nauthorization: Bearer ", token.as_bytes()]);
+        }
+        let length = attempt.body.len().to_string();
+        put(&[b"\r\ncontent-length: ", length.as_bytes(), b"\r\n\r\n"]);
+        put(&[&attempt.body[..]]);
+        Zeroizing::new(out)
+    }
+
+    fn connect(&self, config: &Config, deadline: Instant) -> Result<Conn, AttemptError> {
+        let resolved;
+        let addrs = match &self.fixed {
+            Some(addrs) => addrs,
+            None => {
+                resolved = (self.host.as_str(), self.port)
+                    .to_socket_addrs()
+                    .map(Iterator::collect::<Vec<_>>)
+                    .map_err(|e| {
+                        connect_failed(ConnectError::Failed(
+                            format!("could not resolve {}: {e}", self.host),
+                            Some(e),
+                        ))
+                    })?;
+                &resolved
+            }
+        };
+        let tls = self.tls.as_ref().map(|Tls(c, n)| (c, n));
+        Conn::connect(addrs, config.connect_timeout, deadline, tls).map_err(connect_failed)
+    }
+
+    /// The most recently used idle connection that is still alive, if any.
+    fn take_idle(&self) -> Option<Conn> {
+        loop {
+            let conn = self.pool().idle.pop()?;
+            // Checked outside the lock: a poll per candidate, never while others wait.
+            if conn.idle_since.elapsed() < IDLE_LIMIT && conn.is_alive() {
+                return Some(conn);
+            }
+        }
+    }
+
+    fn put(&self, mut conn: Conn) {
+        conn.idle_since = Instant::now();
+        let refused = {
+            let mut pool = self.pool();
+            if self.closed.load(Ordering::Acquire) || pool.idle.len() >= MAX_IDLE {
+                Some(conn)
+            } else {
+                pool.idle.push(conn);
+                None
+            }
+        };
+        drop(refused);
+    }
+
+    /// The pool of this process: in a forked child, the parent's connections are closed (this
+    /// process's copies of them only; the parent keeps its own) and the pool starts empty.
+    fn pool(&self) -> MutexGuard<'_, Pool> {
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        let pid = std::process::id();
+        if pool.pid != pid {
+            pool.pid = pid;
+            pool.idle.clear();
+        }
+        pool
+    }
+}
+
+/// rustls with the ring provider and the webpki roots, as reqwest's `rustls-tls` uses.
+fn tls_config() -> Result<Arc<ClientConfig>, rustls::Error> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let mut config =
+        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+fn connect_failed(e: ConnectError) -> AttemptError {
+    let (failure, error) = match e {
+        ConnectError::TimedOut(detail) => (
+            Failure::TimedOut,
+            Error::new(
+                ErrorKind::Timeout,
+                format!("the request timed out: {detail}"),
+            ),
+        ),
+        ConnectError::Failed(detail, source) => {
+            let error = Error::new(
+                ErrorKind::Connection,
+                format!("could not connect to the server: {detail}"),
+            );
+            (
+                Failure::NotSent,
+                match source {
+                    Some(s) => error.with_source(s),
+                    None => error,
+                },
+            )
+        }
+    };
+    AttemptError {
+        failure: Some(failure),
+        error,
+    }
+}
+
+fn write_failed(e: WriteError) -> AttemptError {
+    let (failure, error) = if conn::is_timeout(&e.error) {
+        (
+            Failure::TimedOut,
+            Error::new(
+                ErrorKind::Timeout,
+                "the request timed out: operation timed out",
+            ),
+        )
+    } else if e.nothing_written {
+        (
+            Failure::NotSent,
+            Error::new(
+                ErrorKind::Connection,
+                format!(
+                    "the connection failed before the request was sent: {}",
+                    e.error
+                ),
+            ),
+        )
+    } else {
+        (
+            Failure::Broken,
+            Error::new(
+                ErrorKind::Connection,
+                format!("the connection failed: {}", e.error),
+            ),
+        )
+    };
+    AttemptError {
+        failure: Some(failure),
+        error: error.with_source(e.error),
+    }
+}
+
+fn read_failed(e: ReadError, max: usize) -> AttemptError {
+    let broken = |detail: String| {
+        Error::new(
+            ErrorKind::Connection,
+            format!("the connection failed: {detail}"),
+        )
+    };
+    let (failure, error) = match e {
+        ReadError::Io(e) if conn::is_timeout(&e) => (
+            Some(Failure::TimedOut),
+            Error::new(
+                ErrorKind::Timeout,
+                "the request timed out: operation timed out",
+            )
+            .with_source(e),
+        ),
+        ReadError::Io(e) => (Some(Failure::Broken), broken(e.to_string()).with_source(e)),
+        ReadError::Closed => (
+            Some(Failure::Broken),
+            broken("connection closed before message completed".into()),
+        ),
+        ReadError::Malformed(detail) => (Some(Failure::Broken), broken(detail)),
+        ReadError::TooLarge { status } => (
+            None,
+            Error::decode(format!("the reply is larger than the {max}-byte limit"))
+                .with_status(status),
+        ),
+    };
+    AttemptError { failure, error }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Shutdown;
+    use std::sync::atomic::AtomicUsize;
+    use std::time::Instant;
+
+    use bytes::Bytes;
+    use xpay_mock::{MockConfig, MockServer};
+
+    use super::*;
+    use crate::config::ClientBuilder;
+
+    fn setup(mock: &MockServer) -> (Config, Http1) {
+        let config = ClientBuilder::<crate::Client>::new()
+            .base_url(mock.base_url())
+            .into_config()
+            .unwrap();
+        let http1 = Http1::new(&config).unwrap();
+        (config, http1)
+    }
+
+    fn login(config: &Config, http1: &Http1) -> Result<Reply, AttemptError> {
+        let body = Bytes::from_static(
+            br#"{"username":"demo@xpay.test","secretKey":"demo-secret","isAPI":true}"#,
+        );
+        let attempt = Attempt {
+            path: "/client/authenticate",
+            body: &body,
+            bearer: None,
+            uuid: "0b6f0c0e-4a34-4c57-9b7a-8f1c1c1c1c1c",
+        };
+        http1.send(config, &attempt)
+    }
+
+    /// A bare HTTP/1.1 server answering every request with `reply(n)` (n counts requests from
+    /// 0); it closes a connection after a reply containing `Connection: close` or starting
+    /// with `HTTP/1.0`, and never closes one itself otherwise (not even when the client does).
+    struct Raw {
+        url: String,
+        accepted: Arc<AtomicUsize>,
+        requests: Arc<AtomicUsize>,
+    }
+
+    fn raw(reply: fn(usize) -> Vec<u8>) -> Raw {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let requests = Arc::new(AtomicUsize::new(0));
+        let (a, r) = (accepted.clone(), requests.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                a.fetch_add(1, Ordering::SeqCst);
+                let r = r.clone();
+                std::thread::spawn(move || serve(stream, &r, reply));
+            }
+        });
+        Raw {
+            url,
+            accepted,
+            requests,
+        }
+    }
+
+    fn serve(mut stream: std::net::TcpStream, requests: &AtomicUsize, reply: fn(usize) -> Vec<u8>) {
+        use std::io::{Read, Write};
+        let mut data = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            // One request: the head, then Content-Length bytes.
+            let head_end = loop {
+                if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break i + 4;
+                }
+                match stream.read(&mut chunk) {
+                    Ok(0) | Err(_) => {
+                        // Keep our side open: the client must notice by itself.
+                        std::mem::forget(stream);
+                        return;
+                    }
+                    Ok(n) => data.extend_from_slice(&chunk[..n]),
+                }
+            };
+            let head = String::from_utf8_lossy(&data[..head_end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse().unwrap());
+            while data.len() < head_end + length {
+                let n = stream.read(&mut chunk).unwrap();
+                assert!(n > 0, "the request body was cut");
+                data.extend_from_slice(&chunk[..n]);
+            }
+            data.drain(..head_end + length);
+            let n = requests.fetch_add(1, Ordering::SeqCst);
+            let out = reply(n);
+            stream.write_all(&out).unwrap();
+            let text = String::from_utf8_lossy(&out).to_ascii_lowercase();
+            if text.starts_with("http/1.0") || text.contains("connection: close") {
+                return;
+            }
+        }
+    }
+
+    fn config_for(url: &str) -> (Config, Http1) {
+        let config = ClientBuilder::<crate::Client>::new()
+            .base_url(url)
+            .timeout(Duration::from_secs(10))
+            .into_config()
+            .unwrap();
+        let http1 = Http1::new(&config).unwrap();
+        (config, http1)
+    }
+
+    fn ok_body(reply: Result<Reply, AttemptError>) -> (u16, String) {
+        match reply {
+            Ok(r) => (r.status, String::from_utf8(r.body.to_vec()).unwrap()),
+            Err(e) => panic!("{:?} {}", e.failure, e.error),
+        }
+    }
+
+    #[test]
+    fn a_reused_connection_that_fails_before_writing_is_replaced_once() {
+        let server = raw(|_| b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec());
+        let (config, http1) = config_for(&server.url);
+        assert_eq!(ok_body(login(&config, &http1)), (200, "ok".into()));
+        assert_eq!(http1.idle_count(), 1);
+        // The idle connection still polls alive (the server sent nothing, closed nothing), but
+        // its next write fails at once: our side's write half is shut.
+        {
+            let pool = http1.pool();
+            pool.idle[0].tcp().shutdown(Shutdown::Write).unwrap();
+            assert!(pool.idle[0].is_alive());
+        }
+        assert_eq!(ok_body(login(&config, &http1)), (200, "ok".into()));
+        // Exactly one more request reached the server, on one more connection.
+        assert_eq!(server.requests.load(Ordering::SeqCst), 2);
+        assert_eq!(server.accepted.load(Ordering::SeqCst), 2);
+        assert_eq!(http1.idle_count(), 1);
+    }
+
+    #[test]
+    fn keep_alive_chunked_http10_and_connection_close() {
+        let server = raw(|_| {
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+                .to_vec()
+        });
+        let (config, http1) = config_for(&server.url);
+        for _ in 0..3 {
+            assert_eq!(ok_body(login(&config, &http1)), (200, "abcde".into()));
+        }
+        assert_eq!(
+            server.accepted.load(Ordering::SeqCst),
+            1,
+            "chunked replies keep the connection"
+        );
+
+        for reply in [
+            (|_| b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok".to_vec())
+                as fn(usize) -> Vec<u8>,
+            |_| b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec(),
+            |_| b"HTTP/1.0 200 OK\r\n\r\nok".to_vec(),
+        ] {
+            let server = raw(reply);
+            let (config, http1) = config_for(&server.url);
+            for _ in 0..3 {
+                assert_eq!(ok_body(login(&config, &http1)), (200, "ok".into()));
+            }
+            assert_eq!(server.accepted.load(Ordering::SeqCst), 3);
+            assert_eq!(http1.idle_count(), 0);
+        }
+    }
+
+    #[test]
+    fn junk_after_a_reply_is_never_read_as_the_next_one() {
+        let server = raw(|n| {
+            format!("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n{n}HTTP/1.1 500 X\r\n\r\n")
+                .into_bytes()
+        });
+        let (config, http1) = config_for(&server.url);
+        assert_eq!(ok_body(login(&config, &http1)), (200, "0".into()));
+        // The extra bytes either came with the reply (not pooled) or just after (the poll
+        // drops it): the next request goes out on a new connection, and gets its own reply.
+        assert_eq!(ok_body(login(&config, &http1)), (200, "1".into()));
+        assert_eq!(server.accepted.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn a_reply_that_is_not_http_is_a_broken_connection() {
+        let server = raw(|_| b"SSH-2.0-OpenSSH_9.6\r\n\r\n".to_vec());
+        let (config, http1) = config_for(&server.url);
+        let e = login(&config, &http1).err().unwrap();
+        assert_eq!(
+            (e.failure, e.error.code()),
+            (Some(Failure::Broken), "connection")
+        );
+        assert!(
+            e.error
+                .message()
+                .starts_with("the connection failed: invalid HTTP reply"),
+            "{}",
+            e.error.message()
+        );
+    }
+
+    #[test]
+    fn a_fresh_connection_that_cannot_connect_is_not_sent() {
+        let mock = MockServer::start(MockConfig::default()).unwrap();
+        let (config, http1) = setup(&mock);
+        drop(mock);
+        let e = login(&config, &http1).err().unwrap();
+        assert_eq!(e.failure, Some(Failure::NotSent));
+        assert_eq!(e.error.code(), "connection");
+        assert!(
+            e.error
+                .message()
+                .starts_with("could not connect to the server: "),
+            "{}",
+            e.error.message()
+        );
+    }
+
+    #[test]
+    fn idle_connections_the_server_closed_are_dropped_by_the_poll() {
+        let mock = MockServer::start(MockConfig {
+            idle_timeout_ms: Some(50),
+            ..MockConfig::default()
+        })
+        .unwrap();
+        let (config, http1) = setup(&mock);
+        assert_eq!(login(&config, &http1).ok().unwrap().status, 200);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while mock.connections().idle_closed < 1 {
+            assert!(
+                Instant::now() < deadline,
+                "the mock never closed the idle connection"
+            );
+            std::thread::yield_now();
+        }
+        // The FIN may still be on its way through loopback: poll until the check sees it.
+        while http1.pool().idle[0].is_alive() {
+            assert!(
+                Instant::now() < deadline,
+                "the closed connection still polls alive"
+            );
+            std::thread::yield_now();
+        }
+        assert_eq!(login(&config, &http1).ok().unwrap().status, 200);
+        assert_eq!(mock.request_count("/client/authenticate"), 2);
+        assert_eq!(mock.connections().accepted, 2);
+    }
+
+    #[test]
+    fn close_empties_the_pool_and_refuses_to_send() {
+        let mock = MockServer::start(MockConfig::default()).unwrap();
+        let (config, http1) = setup(&mock);
+        assert_eq!(login(&config, &http1).ok().unwrap().status, 200);
+        http1.close();
+        assert_eq!(http1.idle_count(), 0);
+        let e = login(&config, &http1).err().unwrap();
+        assert_eq!((e.failure, e.error.code()), (None, "invalid_argument"));
+        assert_eq!(mock.request_count("/client/authenticate"), 1);
+    }
+
+    #[test]
+    fn localhost_is_loopback_without_the_resolver() {
+        let config = ClientBuilder::<crate::Client>::new()
+            .base_url("http://localhost:8080")
+            .into_config()
+            .unwrap();
+        let http1 = Http1::new(&config).unwrap();
+        let fixed = http1.fixed.unwrap();
+        assert_eq!(fixed.len(), 2);
+        assert!(fixed
+            .iter()
+            .all(|a| a.ip().is_loopback() && a.port() == 8080));
+        assert_eq!(http1.authority, "localhost:8080");
+        let config = ClientBuilder::<crate::Client>::new()
+            .base_url("https://apis.example.test")
+            .into_config()
+            .unwrap();
+        let http1 = Http1::new(&config).unwrap();
+        assert!(http1.fixed.is_none() && http1.tls.is_some());
+        assert_eq!(
+            (http1.authority.as_str(), http1.port),
+            ("apis.example.test", 443)
+        );
+    }
+}

@@ -18,8 +18,19 @@
  * - A NULL pointer or a non-UTF-8 string argument gives XPAY_ERR_INVALID_ARGUMENT with a
  *   message naming the argument, never a crash. No panic ever crosses into C: an SDK bug
  *   gives XPAY_ERR_INTERNAL. Status numbers are never reused.
- * - Secrets: the secret key and tokens never appear in error messages; the library zeroes
- *   them when it frees its copies.
+ * - Secrets in errors: text the server sent (messages, excerpts, data) is scrubbed of the
+ *   session's secret key and of every access token the library holds or received
+ *   ("[redacted]") before it reaches an xpay_error; a non-envelope body is quoted at most
+ *   200 characters.
+ * - Wiped (zeroed) when the library frees them: its copy of the secret key, the serialised
+ *   login body (which holds the secret key), the request buffer holding the Authorization
+ *   header (marked sensitive, never logged), the access tokens the core holds, and every
+ *   string freed with xpay_string_free (whatever the caller wrote into it, a NUL included:
+ *   the length is kept with the allocation). Not wiped: the caller's own buffers (strings
+ *   passed in are copied; the originals are the caller's to clear).
+ * - Money-safe JSON: xpay_session_call sends json_body byte for byte once it is checked to be
+ *   one JSON value, and returns success.data byte for byte as the server wrote it; no
+ *   number is ever turned into a double.
  */
 
 #ifndef XPAY_AUTH_H
@@ -437,8 +448,13 @@ xpay_status xpay_session_authentication(xpay_session *session, xpay_auth **out, 
 /**
  * POSTs the JSON text `json_body` to `base URL + path` with the bearer token and returns the
  * reply's `success.data` as JSON text (`"null"` when it has none). On HTTP 401 the session
- * logs in again and retries once. `path` must start with a single `/`; `json_body` must be
- * valid JSON (e.g. `"{}"`, `"null"`), else `XPAY_ERR_INVALID_ARGUMENT` and nothing is sent.
+ * logs in again and retries once. `path` must start with a single `/` and have no `.` or `..`
+ * segments; `json_body` must be one valid JSON value (e.g. `"{}"`, `"null"`), else
+ * `XPAY_ERR_INVALID_ARGUMENT` and nothing is sent.
+ *
+ * Money-safe: `json_body` is sent byte for byte as given (numbers, spaces and all; never
+ * parsed into doubles and written again), and `*json_out` is `success.data` byte for byte as
+ * the server wrote it, so `123456789012345678901` stays exactly that both ways.
  * On success `*json_out` is a new string owned by the caller, freed with `xpay_string_free`;
  * on failure it is NULL. Blocks the calling thread until done.
  *
@@ -457,7 +473,9 @@ xpay_status xpay_session_call(xpay_session *session,
  * `xpay_session_call` with the caller's own request reference: `uuid` is the `uuid` header
  * of every attempt (the retries and the re-send after a 401 included), e.g. to correlate the
  * call with the caller's records; NULL gives one fresh v4 uuid for the call, as
- * `xpay_session_call` does. The string is copied. (An addition to the contract.)
+ * `xpay_session_call` does. The string is copied; one that is not printable ASCII (a valid
+ * header value) is `XPAY_ERR_INVALID_ARGUMENT` and nothing is sent. (An addition to the
+ * contract.)
  *
  * # Safety
  * As `xpay_session_call`; `uuid` is NULL or a NUL-terminated string.
@@ -489,7 +507,8 @@ void xpay_session_free(xpay_session *session);
 
 /**
  * Frees a string handed out through a `char **` parameter (an access token, a call's JSON).
- * Its bytes are zeroed first, since it may be a bearer token. NULL is a no-op.
+ * Its bytes are zeroed first, since it may be a bearer token. NULL is a no-op. Safe even if
+ * the caller wrote into the string (a NUL included): the length is kept with the allocation.
  *
  * # Safety
  * `s` is NULL or a string from this library's `char **` parameters, freed at most once.

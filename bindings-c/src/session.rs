@@ -154,7 +154,9 @@ pub unsafe extern "C" fn xpay_session_call(
 /// `xpay_session_call` with the caller's own request reference: `uuid` is the `uuid` header
 /// of every attempt (the retries and the re-send after a 401 included), e.g. to correlate the
 /// call with the caller's records; NULL gives one fresh v4 uuid for the call, as
-/// `xpay_session_call` does. The string is copied. (An addition to the contract.)
+/// `xpay_session_call` does. The string is copied; one that is not printable ASCII (a valid
+/// header value) is `XPAY_ERR_INVALID_ARGUMENT` and nothing is sent. (An addition to the
+/// contract.)
 ///
 /// # Safety
 /// As `xpay_session_call`; `uuid` is NULL or a NUL-terminated string.

@@ -202,7 +202,10 @@ impl Client {
             let (failure, error) = match transport::send(&transport, config, attempt).await {
                 Ok(reply) => {
                     match envelope::decode(endpoint, reply.status, &reply.body, uuid, secrets) {
-                        Ok(success) => return Ok(success),
+                        Ok(success) => {
+                            let date = crate::authentication::reply_date(&reply.headers);
+                            return Ok(Success { date, ..success });
+                        }
                         Err(e) => (
                             Failure::Status(reply.status),
                             e.with_retry_after(retry::retry_after(&reply.headers)),

@@ -29,6 +29,8 @@ pub(crate) struct Success {
     pub data: Value,
     pub raw_data: Box<RawValue>,
     pub uuid: String,
+    /// The reply's `Date` header (ms since the epoch), set by `Client::post` from the reply.
+    pub date: Option<i64>,
 }
 
 /// What an endpoint's business error becomes: `authentication` for the login, `api` elsewhere.
@@ -134,6 +136,7 @@ pub(crate) fn decode(
         data,
         raw_data,
         uuid,
+        date: None,
     })
 }
 
@@ -197,7 +200,13 @@ fn string_field(map: &Map<String, Value>, key: &str) -> Option<String> {
 
 /// Turns a login's `success` into an [`Authentication`]. `requested_is_api` stands in for
 /// `user.isAPI` when the server leaves it out.
+///
+/// A token whose lifetime is zero or less (`expiresAt` not after the reply's `Date`, or without
+/// one not after the local clock) is a `decode` error: it would be dead on arrival.
 pub(crate) fn authentication(success: Success, requested_is_api: bool) -> Result<Authentication> {
+    // The token's lifetime runs from now, on the monotonic clock.
+    let received = std::time::Instant::now();
+    let local = crate::authentication::wall_clock_ms();
     let uuid = success.uuid;
     let fail = |what: &str| {
         Error::decode(format!("the login reply {what}"))
@@ -219,6 +228,13 @@ pub(crate) fn authentication(success: Success, requested_is_api: bool) -> Result
         .ok_or_else(|| fail("has no `expiresAt`"))?
         .as_i64()
         .ok_or_else(|| fail("has an `expiresAt` that is not an integer of milliseconds"))?;
+    let lifetime_ms = crate::authentication::lifetime_ms(expires_at, success.date, local)
+        .ok_or_else(|| {
+            fail(match success.date {
+                Some(_) => "has an `expiresAt` not after the reply's `Date`: the token is expired",
+                None => "has an `expiresAt` not after the local clock: the token is expired",
+            })
+        })?;
     let user = data
         .get("user")
         .and_then(Value::as_object)
@@ -260,6 +276,8 @@ pub(crate) fn authentication(success: Success, requested_is_api: bool) -> Result
         ticket,
         uuid,
         message: success.message,
+        received,
+        lifetime_ms,
     })
 }
 
@@ -291,7 +309,54 @@ mod tests {
 
     fn decode_login(body: &Value) -> Result<Authentication> {
         let bytes = serde_json::to_vec(body).unwrap();
-        authentication(decode(Endpoint::Login, 200, &bytes, SENT, NONE)?, true)
+        authentication(
+            dated(decode(Endpoint::Login, 200, &bytes, SENT, NONE)?),
+            true,
+        )
+    }
+
+    /// The vendor page's reply as it came: its `Date` an hour before its `expiresAt`.
+    fn dated(success: Success) -> Success {
+        Success {
+            date: Some(1783077877510 - 3_600_000),
+            ..success
+        }
+    }
+
+    #[test]
+    fn a_lifetime_of_zero_or_less_is_a_decode_error() {
+        let bytes = serde_json::to_vec(&login_body(true)).unwrap();
+        let success = decode(Endpoint::Login, 200, &bytes, SENT, NONE).unwrap();
+        let a = authentication(dated(success.clone()), true).unwrap();
+        assert_eq!(
+            a.expires_at(),
+            1783077877510,
+            "the server's number, as sent"
+        );
+        // The local clock is past that Date's second: its last millisecond counts.
+        assert_eq!(a.lifetime_ms, 3_599_001);
+        for date in [Some(1783077877510), Some(1783077877510 + 60_000)] {
+            let e = authentication(
+                Success {
+                    date,
+                    ..success.clone()
+                },
+                true,
+            )
+            .unwrap_err();
+            assert_eq!((e.code(), e.status()), ("decode", Some(200)));
+            assert!(e.message().contains("Date"), "{e}");
+        }
+        let mut past = login_body(true);
+        past["success"]["data"]["expiresAt"] = json!(crate::authentication::wall_clock_ms() - 1);
+        let mut min = login_body(true);
+        min["success"]["data"]["expiresAt"] = json!(i64::MIN);
+        assert_eq!(decode_login(&min).unwrap_err().code(), "decode");
+        for v in [past, min] {
+            let bytes = serde_json::to_vec(&v).unwrap();
+            let no_date = decode(Endpoint::Login, 200, &bytes, SENT, NONE).unwrap();
+            assert_eq!(authentication(no_date, true).unwrap_err().code(), "decode");
+        }
     }
 
     #[test]
@@ -427,7 +492,7 @@ mod tests {
             .remove("isAPI");
         let bytes = serde_json::to_vec(&v).unwrap();
         let a = authentication(
-            decode(Endpoint::Login, 200, &bytes, SENT, NONE).unwrap(),
+            dated(decode(Endpoint::Login, 200, &bytes, SENT, NONE).unwrap()),
             false,
         )
         .unwrap();

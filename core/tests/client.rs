@@ -173,24 +173,35 @@ fn cached_is_the_fresh_token_only_and_never_logs_in() {
     session.invalidate();
     assert!(session.cached().is_none());
 
-    // A token past its refresh window (here: already expired) is not "cached": the caller
-    // must go through `authentication`, which renews it.
-    let expired = json!({"success": {"message": "Authenticated", "data": {
-        "expiresAt": 1_000_000_000_000i64, "user": {"username": "demo@xpay.test"},
-        "access_token": "eyJ-expired-token"}}});
-    mock.queue(
-        "/client/authenticate",
-        vec![xpay_mock::Reply::json(expired)],
-    );
+    // A token past its refresh window is not "cached": the caller must go through
+    // `authentication`, which renews it. (A token already expired on arrival is a `decode`
+    // error now: lifetime 2 s here, so its window opens after 0.9 to 1 s.)
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let short = json!({"success": {"message": "Authenticated", "data": {
+        "expiresAt": now_ms + 2_000, "user": {"username": "demo@xpay.test"},
+        "access_token": "eyJ-short-lived-token"}}});
+    mock.queue("/client/authenticate", vec![xpay_mock::Reply::json(short)]);
     assert_eq!(
         rt.block_on(session.access_token()).unwrap(),
-        "eyJ-expired-token"
+        "eyJ-short-lived-token"
     );
-    assert!(session.cached().is_none());
-    assert_ne!(
-        rt.block_on(session.access_token()).unwrap(),
-        "eyJ-expired-token"
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while session.cached().is_some() {
+        assert!(std::time::Instant::now() < deadline, "the window opens");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(
+        mock.request_count("/client/authenticate"),
+        2,
+        "cached() never logs in"
     );
+    while rt.block_on(session.access_token()).unwrap() == "eyJ-short-lived-token" {
+        assert!(std::time::Instant::now() < deadline, "renewed");
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 #[test]

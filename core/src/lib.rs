@@ -40,6 +40,7 @@
 
 mod authentication;
 pub mod blocking;
+mod cache;
 mod client;
 mod config;
 mod credentials;

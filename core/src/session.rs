@@ -1,25 +1,38 @@
 //! [`Session`]: one account's token cache in front of a [`Client`].
 //!
-//! The rules (from `api.md`):
-//! - a token is handed out as is until its refresh window opens: `refresh_before` (5 min)
-//!   before `expiresAt`, but never earlier than half-way through its lifetime;
-//! - inside the window the current token is still handed out at once while one background
-//!   login renews it; if that renewal fails the old token is used until it really expires;
-//! - only callers with no valid token wait, and they all share one login (single flight).
+//! The cache's rules (refresh window with per-token jitter, stale-while-renew, single flight,
+//! failed-login back-off) live in [`crate::cache`], a pure unit taking "now"; this file runs
+//! them: it keeps one [`Cache`] behind a lock, reads the monotonic clock, and starts the logins
+//! the cache asks for.
 //!
-//! The one login in flight is a [`Shared`] future kept in the state: whoever needs the result
-//! awaits a clone, and it stores its own result, so a caller that gives up does not lose it.
+//! **A login that cannot wedge.** A login is a job the SDK owns, not a future some caller
+//! happens to poll: on the async face it is a task on the core's own runtime
+//! ([`crate::runtime::async_runtime`]), so it finishes and stores its token even when every
+//! caller gave up, or when the caller's runtime shut down. On the blocking face the first
+//! caller runs it on its own thread (a renewal goes to the blocking faces' background thread,
+//! see [`Background`]). Either way its waiters
+//! only await its result (a one-shot channel, usable from any runtime or a plain thread). A
+//! panic inside the login, or a job dropped before it finished, is an `internal` error for its
+//! waiters and is not recorded as a failed login: the next caller starts a new one.
+//!
+//! **Time.** A token's expiry is tracked on the monotonic clock from the moment its reply
+//! arrived, for the lifetime measured against the server's `Date` (see
+//! [`crate::authentication::lifetime_ms`]), so a wall-clock step never makes an expired token
+//! look fresh nor a fresh one look expired.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
+use std::time::Instant;
 
 use bytes::Bytes;
 use futures_util::future::{BoxFuture, FutureExt, Shared};
 use serde::Serialize;
 use serde_json::Value;
+use tokio::sync::oneshot;
 
 use crate::authentication::Authentication;
+use crate::cache::{self, Cache, Decision, FlightId, Millis};
 use crate::client::Client;
 use crate::client::{new_request_uuid, validate_uuid};
 use crate::config::validate_path;
@@ -28,7 +41,15 @@ use crate::envelope::{Endpoint, Success};
 use crate::error::{Error, ErrorKind, Result};
 use crate::scrub::Secrets;
 
-pub(crate) type Login = Shared<BoxFuture<'static, Result<Arc<Authentication>>>>;
+/// A login to run or to wait for: either the login job itself (it performs the login and
+/// records its outcome) or a wait for the result of the one in flight.
+pub(crate) type Login = BoxFuture<'static, Result<Arc<Authentication>>>;
+
+/// The result of the login in flight, as every waiter sees it.
+type Outcome = Shared<BoxFuture<'static, Result<Arc<Authentication>>>>;
+
+#[cfg(test)]
+type FakeLogin = Arc<dyn Fn() -> BoxFuture<'static, Result<Authentication>> + Send + Sync>;
 
 /// A client plus one account's credentials, with a token cache.
 ///
@@ -43,6 +64,9 @@ struct Inner {
     credentials: Credentials,
     background: Background,
     state: Mutex<State>,
+    /// Tests replace the login request with their own.
+    #[cfg(test)]
+    fake_login: Mutex<Option<FakeLogin>>,
 }
 
 /// How a renewal runs while callers keep using the current token.
@@ -55,22 +79,16 @@ pub(crate) enum Background {
     Thread,
 }
 
-#[derive(Default)]
 struct State {
-    token: Option<Cached>,
-    login: Option<InFlight>,
+    cache: Cache<Flight>,
 }
 
-struct Cached {
-    auth: Arc<Authentication>,
-    /// From this moment (ms since the epoch) a background renewal is due.
-    renew_at: i64,
-}
-
-struct InFlight {
+/// The login in flight, for its waiters.
+#[derive(Clone)]
+struct Flight {
     /// A login started by another process (before a `fork()`) can never finish here.
     pid: u32,
-    login: Login,
+    outcome: Outcome,
 }
 
 /// What the cache can give right now: a token, or the login to wait for.
@@ -81,12 +99,17 @@ pub(crate) enum Lookup {
 
 impl Session {
     pub(crate) fn new(client: Client, credentials: Credentials, background: Background) -> Session {
+        let client_refresh_before = client.config().refresh_before;
         Session {
             inner: Arc::new(Inner {
                 client,
                 credentials,
                 background,
-                state: Mutex::new(State::default()),
+                state: Mutex::new(State {
+                    cache: Cache::new(millis(client_refresh_before), cache::random_jitter),
+                }),
+                #[cfg(test)]
+                fake_login: Mutex::new(None),
             }),
         }
     }
@@ -118,14 +141,13 @@ impl Session {
     /// logging in or renewing: `None` means "call [`authentication`](Self::authentication)".
     /// Lets a face whose async calls are costly (Node's promises) answer a cached token at once.
     pub fn cached(&self) -> Option<Arc<Authentication>> {
-        let state = self.state();
-        let cached = state.token.as_ref()?;
-        (now_ms() < cached.renew_at).then(|| cached.auth.clone())
+        self.state().cache.fresh(monotonic_now())
     }
 
-    /// Drops the cached token; the next use logs in again.
+    /// Drops the cached token; the next use logs in again. A failed-login back-off that is
+    /// running goes on (callers keep getting the last failure until it ends).
     pub fn invalidate(&self) {
-        self.state().token = None;
+        self.state().cache.invalidate();
     }
 
     /// POSTs `body` as JSON to `path` with the bearer token and returns `success.data`.
@@ -234,141 +256,213 @@ impl Session {
         }
     }
 
-    /// Decides, under the lock, between handing out the cached token and waiting for a login.
-    /// Synchronous, so the blocking face can hand out a cached token without its runtime.
+    /// Decides, under the lock, between handing out the cached token, waiting for a login and
+    /// failing at once (the back-off). Synchronous, so the blocking face can hand out a cached
+    /// token without its runtime.
     ///
-    /// Nothing that may call out of the core (spawning, logging) happens under the lock: a
-    /// logger can take locks of its own (Python's GIL), and a thread holding such a lock may be
-    /// waiting for ours.
+    /// Nothing that may call out of the core (spawning, logging, waking a waiter) happens under
+    /// the lock: a logger can take locks of its own (Python's GIL), and a thread holding such a
+    /// lock may be waiting for ours.
     pub(crate) fn lookup(&self) -> Result<Lookup> {
         self.inner.credentials.validate()?;
-        let (lookup, renewal) = self.decide(now_ms());
-        if let Some(login) = renewal {
-            self.inner.background.spawn(login);
+        let (lookup, job) = self.decide(monotonic_now());
+        if let Some(job) = job {
+            self.run_in_background(job);
         }
-        Ok(lookup)
+        lookup
     }
 
-    /// The lookup's decision, and the background renewal to start (if one is due).
-    fn decide(&self, now: i64) -> (Lookup, Option<Login>) {
+    /// The lookup's decision, and a login job to run in the background (a renewal; on the
+    /// async face every login).
+    fn decide(&self, now: Millis) -> (Result<Lookup>, Option<Login>) {
         let mut state = self.state();
-        if let Some(cached) = &state.token {
-            let auth = cached.auth.clone();
-            if now < cached.renew_at {
-                return (Lookup::Ready(auth), None);
-            }
-            if now < auth.expires_at {
-                let renewal = match self.in_flight(&state) {
-                    Some(_) => None,
-                    None => Some(self.start_login(&mut state)),
-                };
-                return (Lookup::Ready(auth), renewal);
-            }
-            state.token = None;
+        if state
+            .cache
+            .flight()
+            .is_some_and(|f| f.pid != std::process::id())
+        {
+            state.cache.abandon_flight();
         }
-        let login = match self.in_flight(&state) {
-            Some(login) => login,
-            None => self.start_login(&mut state),
+        match state.cache.decide(now) {
+            Decision::Ready(auth) => (Ok(Lookup::Ready(auth)), None),
+            Decision::Renew(auth) => {
+                let (_, job) = self.start_login(&mut state);
+                (Ok(Lookup::Ready(auth)), Some(job))
+            }
+            Decision::Wait(flight) => (Ok(Lookup::Wait(flight.outcome.boxed())), None),
+            Decision::Login => {
+                let (flight, job) = self.start_login(&mut state);
+                match self.inner.background {
+                    // Driven by the SDK's runtime: no waiter's patience or runtime matters.
+                    Background::Tokio => (Ok(Lookup::Wait(flight.outcome.boxed())), Some(job)),
+                    // The first caller runs it on its own thread; the others wait for it.
+                    Background::Thread => (Ok(Lookup::Wait(job)), None),
+                }
+            }
+            Decision::Fail(error) => (Err(error), None),
+        }
+    }
+
+    /// Starts a login job off the caller: a task on the core's runtime (async face), or a
+    /// thread of its own (blocking face). A job that cannot be started is dropped, which tells
+    /// its waiters (`internal`) and lets the next caller try again.
+    fn run_in_background(&self, job: Login) {
+        match self.inner.background {
+            Background::Tokio => match crate::runtime::async_runtime() {
+                Ok(runtime) => {
+                    // Detached: the job stores its own outcome.
+                    drop(runtime.spawn(job));
+                }
+                Err(e) => {
+                    tracing::warn!(target: "xpay_auth", code = e.code(), "could not start a login: {e}");
+                }
+            },
+            Background::Thread => self.inner.background.spawn(job),
+        }
+    }
+
+    /// Registers a new login in flight and returns it with its job. The job holds only a weak
+    /// reference to the session, so a login nobody waits for cannot keep the session alive.
+    fn start_login(&self, state: &mut State) -> (Flight, Login) {
+        let (done, outcome) = oneshot::channel();
+        let outcome: Outcome = outcome
+            .map(|r| r.unwrap_or_else(|_| Err(abandoned())))
+            .boxed()
+            .shared();
+        let flight = Flight {
+            pid: std::process::id(),
+            outcome,
         };
-        (Lookup::Wait(login), None)
+        let id = state.cache.started(flight.clone());
+        let completion = Completion {
+            session: Arc::downgrade(&self.inner),
+            id,
+            done: Some(done),
+        };
+        let request = self.login_request();
+        let job = async move {
+            let mut completion = completion;
+            match AssertUnwindSafe(request).catch_unwind().await {
+                Ok(result) => {
+                    let result = result.map(Arc::new);
+                    completion.finish(&result);
+                    result
+                }
+                // Dropping the completion tells the waiters; nothing is recorded.
+                Err(_) => Err(abandoned()),
+            }
+        }
+        .boxed();
+        (flight, job)
     }
 
-    fn in_flight(&self, state: &State) -> Option<Login> {
-        state
-            .login
-            .as_ref()
-            .filter(|f| f.pid == std::process::id())
-            .map(|f| f.login.clone())
-    }
-
-    /// Creates the one login in flight. It holds only a weak reference to the session, so a
-    /// login nobody waits for any more cannot keep the session alive.
-    fn start_login(&self, state: &mut State) -> Login {
+    /// The login request itself.
+    fn login_request(&self) -> BoxFuture<'static, Result<Authentication>> {
+        #[cfg(test)]
+        if let Some(fake) = self
+            .inner
+            .fake_login
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+        {
+            return fake();
+        }
         let client = self.inner.client.clone();
         let credentials = self.inner.credentials.clone();
-        let session = Arc::downgrade(&self.inner);
-        let login = async move {
-            let result = client.authenticate(&credentials).await.map(Arc::new);
-            store(&session, &result);
-            result
-        }
-        .boxed()
-        .shared();
-        state.login = Some(InFlight {
-            pid: std::process::id(),
-            login: login.clone(),
-        });
-        login
+        async move { client.authenticate(&credentials).await }.boxed()
     }
 
     /// Drops the cached token if it is still `used` (a 401 for it), not a newer one.
     fn forget(&self, used: &Authentication) {
-        let mut state = self.state();
-        if state
-            .token
-            .as_ref()
-            .is_some_and(|c| c.auth.access_token == used.access_token)
-        {
-            state.token = None;
-        }
+        self.state().cache.forget(&used.access_token);
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        self.inner
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        lock(&self.inner.state)
     }
 }
 
-/// Records a login's outcome: a new token replaces the old; a failure keeps the old one (still
-/// valid until it expires) but waits a little before the next background attempt.
-fn store(session: &Weak<Inner>, result: &Result<Arc<Authentication>>) {
-    let Some(inner) = session.upgrade() else {
-        return;
-    };
-    let kept_old_token = {
-        let mut state = inner.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.login = None;
-        let now = now_ms();
-        match result {
-            Ok(auth) => {
-                let renew_at = renew_at(now, auth.expires_at, inner.client.config().refresh_before);
-                state.token = Some(Cached {
-                    auth: auth.clone(),
-                    renew_at,
-                });
-                false
-            }
-            Err(_) => match &mut state.token {
-                Some(cached) => {
-                    let pause =
-                        (cached.auth.expires_at.saturating_sub(now) / 4).clamp(1_000, 30_000);
-                    cached.renew_at = now.saturating_add(pause);
-                    true
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The error of a login that ended without an outcome.
+fn abandoned() -> Error {
+    Error::new(
+        ErrorKind::Internal,
+        "the login ended without a result (it panicked or was stopped); the next call logs in again",
+    )
+}
+
+/// Reports one login's outcome: to the cache (under the lock), then to its waiters and the log
+/// (after it). Dropped without [`finish`](Completion::finish) (a panic, a job that never ran),
+/// it tells the waiters `internal` and frees the cache for a new login.
+struct Completion {
+    session: Weak<Inner>,
+    id: FlightId,
+    done: Option<oneshot::Sender<Result<Arc<Authentication>>>>,
+}
+
+impl Completion {
+    fn finish(&mut self, result: &Result<Arc<Authentication>>) {
+        let Some(done) = self.done.take() else {
+            return;
+        };
+        let kept_old_token = match self.session.upgrade() {
+            Some(inner) => {
+                let mut state = lock(&inner.state);
+                match result {
+                    Ok(auth) => {
+                        let received = monotonic(auth.received);
+                        state
+                            .cache
+                            .succeeded(self.id, auth.clone(), received, auth.lifetime_ms);
+                        false
+                    }
+                    Err(error) => state.cache.failed(self.id, monotonic_now(), error),
                 }
-                None => false,
-            },
+            }
+            None => false,
+        };
+        if let (true, Err(error)) = (kept_old_token, result) {
+            tracing::warn!(
+                target: "xpay_auth",
+                code = error.code(), uuid = error.uuid(),
+                "token renewal failed; the current token stays in use until it expires, and \
+                 the next attempt waits for the failed-login back-off"
+            );
         }
-    };
-    // Logged after the lock is released (see `Session::lookup`).
-    if let (true, Err(error)) = (kept_old_token, result) {
-        tracing::warn!(
-            target: "xpay_auth",
-            code = error.code(), uuid = error.uuid(),
-            "token renewal failed; the current token stays in use until it expires"
-        );
+        let _ = done.send(result.clone());
     }
 }
 
-/// When to start renewing a token received at `now`: `refresh_before` ahead of its expiry, but
-/// no earlier than half-way through its lifetime.
-fn renew_at(now: i64, expires_at: i64, refresh_before: Duration) -> i64 {
-    // Saturating: `expiresAt` is the server's number, any i64 (a negative or absurd one must
-    // not overflow).
-    let lifetime = expires_at.saturating_sub(now).max(0);
-    let window = (refresh_before.as_millis().min(i64::MAX as u128) as i64).min(lifetime / 2);
-    expires_at.saturating_sub(window)
+impl Drop for Completion {
+    fn drop(&mut self) {
+        let Some(done) = self.done.take() else {
+            return;
+        };
+        if let Some(inner) = self.session.upgrade() {
+            lock(&inner.state).cache.abandoned(self.id);
+        }
+        let _ = done.send(Err(abandoned()));
+    }
+}
+
+/// A duration in whole milliseconds, saturating.
+fn millis(d: std::time::Duration) -> Millis {
+    d.as_millis().min(u128::from(u64::MAX)) as u64
+}
+
+/// `at` in milliseconds on the session's monotonic clock (since its first reading in this
+/// process; an instant before that reads 0, which only makes a token expire earlier).
+fn monotonic(at: Instant) -> Millis {
+    static START: OnceLock<Instant> = OnceLock::new();
+    millis(at.saturating_duration_since(*START.get_or_init(Instant::now)))
+}
+
+fn monotonic_now() -> Millis {
+    monotonic(Instant::now())
 }
 
 /// What every call checks before any I/O: the path, and the caller's uuid if given.
@@ -382,13 +476,6 @@ fn check_json_text(text: &str) -> Result<()> {
     serde_json::from_str::<&serde_json::value::RawValue>(text)
         .map(|_| ())
         .map_err(|e| Error::invalid_argument(format!("the call's body is not one JSON value: {e}")))
-}
-
-pub(crate) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 impl Background {
@@ -413,45 +500,17 @@ impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = self.state();
         let token = state
-            .token
-            .as_ref()
-            .map(|c| crate::redact::Redacted(&c.auth.access_token).to_string());
+            .cache
+            .token()
+            .map(|a| crate::redact::Redacted(&a.access_token).to_string());
         f.debug_struct("Session")
             .field("base_url", &self.inner.client.base_url())
             .field("username", &self.inner.credentials.username())
             .field("token", &token)
-            .field(
-                "expires_at",
-                &state.token.as_ref().map(|c| c.auth.expires_at),
-            )
+            .field("expires_at", &state.cache.token().map(|a| a.expires_at))
             .finish()
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn refresh_window_is_five_minutes_capped_at_half_the_lifetime() {
-        let five = Duration::from_secs(300);
-        let hour = 3_600_000;
-        assert_eq!(renew_at(0, hour, five), hour - 300_000);
-        assert_eq!(renew_at(0, 60_000, five), 30_000);
-        assert_eq!(renew_at(1_000, 1_000, five), 1_000);
-        assert_eq!(renew_at(5_000, 1_000, five), 1_000);
-        assert_eq!(renew_at(0, hour, Duration::MAX), hour / 2);
-    }
-
-    #[test]
-    fn absurd_expiries_do_not_overflow() {
-        let five = Duration::from_secs(300);
-        let now = 1_783_077_877_510;
-        assert_eq!(renew_at(now, i64::MIN, five), i64::MIN);
-        assert_eq!(renew_at(now, i64::MAX, five), i64::MAX - 300_000);
-        assert_eq!(
-            renew_at(i64::MIN, i64::MAX, Duration::MAX),
-            i64::MAX / 2 + 1
-        );
-    }
-}
+mod tests;

@@ -82,6 +82,8 @@ async fn errors_never_quote_the_secret_key_or_tokens() {
     assert_eq!(e.code(), "http_status");
     assert!(!e.message().contains("demo-s"), "{}", e.message());
     assert!(!e.to_string().contains("demo-secret"));
+    // That failed login started the session's back-off: a fresh session for the call.
+    let session = client.session(creds());
     let token = session.access_token().await.unwrap();
     mock.queue(
         "/client/echo",

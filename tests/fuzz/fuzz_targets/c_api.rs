@@ -1,10 +1,12 @@
 //! Fuzzes the C face's string and JSON inputs by calling its `extern "C"` functions as a C
 //! program would: the config's base URL, `xpay_client_new`, `xpay_session_new` with fuzzed
-//! credentials, and `xpay_session_call`'s path and JSON body, then frees everything.
+//! credentials, and `xpay_session_call`'s (and `_call_with_uuid`'s) path, JSON body and uuid,
+//! then frees everything.
 //!
 //! Input: byte 0 is flags (see `Flags`); the rest is split at NUL bytes into the fields
-//! `url`, `username`, `secret_key`, `path`, `json_body` (a C string cannot hold a NUL, so a
-//! NUL ends a field); a field the input does not reach is passed as NULL.
+//! `url`, `username`, `secret_key`, `path`, `json_body`, `uuid` (a C string cannot hold a NUL,
+//! so a NUL ends a field); a field the input does not reach is passed as NULL. The call is
+//! `xpay_session_call_with_uuid` when the input has a `uuid` field or flag bit 7 is set.
 //!
 //! Calls go to a client whose base URL is a loopback port that is bound but not listening
 //! (so every connection is refused at once and no one else can take the port), with
@@ -12,9 +14,9 @@
 //! built into a client, never called.
 //!
 //! Beyond "no crash, no leak" (ASan/LSan), it checks the C conventions: a status and its
-//! `xpay_error` agree, a failure leaves the out-slot NULL, no caught panic (`internal`), and
-//! exactly the inputs the header calls bad are `invalid_argument` (the rest are refused
-//! connections, `connection`).
+//! `xpay_error` agree, a failure leaves the out-slot NULL, nothing is `internal` (a caught
+//! panic or another bug), an accepted base URL builds a client, and exactly the inputs the
+//! header calls bad are `invalid_argument` (the rest are refused connections, `connection`).
 
 #![no_main]
 
@@ -58,6 +60,10 @@ impl Flags {
     /// Pass `is_api` to `xpay_authenticate`.
     fn is_api(&self) -> bool {
         self.0 & 64 != 0
+    }
+    /// Call through `xpay_session_call_with_uuid` even without a `uuid` field (NULL: fresh).
+    fn with_uuid(&self) -> bool {
+        self.0 & 128 != 0
     }
 }
 
@@ -150,7 +156,10 @@ unsafe fn outcome(status: xpay_status, err: *mut xpay_error, asked: bool) -> Opt
         text(xpay_error_uuid(err)),
         text(xpay_error_data_json(err)),
     );
-    assert_ne!(code, "internal", "a caught panic: {display}");
+    assert_ne!(
+        code, "internal",
+        "an internal error (a bug, by the header): {display}"
+    );
     xpay_error_free(err);
     Some(Failure { code })
 }
@@ -177,13 +186,77 @@ fn str_of(s: &Option<CString>) -> Option<&str> {
     s.as_ref().and_then(|s| s.to_str().ok())
 }
 
+/// What an argument's check says, as far as the target knows the rules.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Verdict {
+    Valid,
+    Invalid,
+    /// Rules the target does not model (dot segments, percent-encoding): either answer.
+    Unsure,
+}
+
+impl Verdict {
+    fn and(self, other: Verdict) -> Verdict {
+        use Verdict::*;
+        match (self, other) {
+            (Invalid, _) | (_, Invalid) => Invalid,
+            (Unsure, _) | (_, Unsure) => Unsure,
+            _ => Valid,
+        }
+    }
+
+    fn of(valid: bool) -> Verdict {
+        if valid {
+            Verdict::Valid
+        } else {
+            Verdict::Invalid
+        }
+    }
+
+    /// Checks a call's error code against the verdict on its arguments.
+    fn check(self, code: &str, what: &str) {
+        let ok = match self {
+            Verdict::Valid => code == "connection",
+            Verdict::Invalid => code == "invalid_argument",
+            Verdict::Unsure => code == "connection" || code == "invalid_argument",
+        };
+        assert!(ok, "{what}: {code} for arguments judged {self:?}");
+    }
+}
+
 /// The header's rule for `path` (core `validate_path`): a single leading `/`, no whitespace,
-/// control characters or `#`.
-fn path_ok(path: &str) -> bool {
-    path.starts_with('/')
-        && !path.starts_with("//")
-        && !path.chars().any(|c| c.is_whitespace() || c.is_control())
-        && !path.contains('#')
+/// control characters or `#`; `.`/`..` segments (also percent-encoded) are refused too, which
+/// this leaves to the core (`Unsure` for any `.` or `%`).
+fn path_verdict(path: Option<&str>) -> Verdict {
+    let Some(path) = path else {
+        return Verdict::Invalid;
+    };
+    if !path.starts_with('/')
+        || path.starts_with("//")
+        || path.chars().any(|c| c.is_whitespace() || c.is_control())
+        || path.contains('#')
+    {
+        Verdict::Invalid
+    } else if path.contains('.') || path.contains('%') {
+        Verdict::Unsure
+    } else {
+        Verdict::Valid
+    }
+}
+
+/// A caller's uuid (NULL: a fresh one): UTF-8 for the C face; the core then wants a printable
+/// header value, which it may check only when sending (`Unsure` unless plainly fine).
+fn uuid_verdict(uuid: &Option<CString>) -> Verdict {
+    match uuid {
+        None => Verdict::Valid,
+        Some(u) => match u.to_str() {
+            Err(_) => Verdict::Invalid,
+            Ok(u) if !u.is_empty() && u.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
+                Verdict::Valid
+            }
+            Ok(_) => Verdict::Unsure,
+        },
+    }
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -195,8 +268,8 @@ fuzz_target!(|data: &[u8]| {
         .split(|&b| b == 0)
         .map(|f| Some(CString::new(f).expect("split at NUL")));
     let mut field = || fields.next().flatten();
-    let (url, username, secret_key, path, json_body) =
-        (field(), field(), field(), field(), field());
+    let (url, username, secret_key, path, json_body, uuid) =
+        (field(), field(), field(), field(), field(), field());
     let asked = !flags.null_err();
     let mut err: *mut xpay_error = ptr::null_mut();
     let err_slot = |err: &mut *mut xpay_error| -> *mut *mut xpay_error {
@@ -328,13 +401,24 @@ fuzz_target!(|data: &[u8]| {
 
         // The call: NULL session included (then `invalid_argument` whatever the rest).
         let mut json_out = ptr::null_mut();
-        let status = xpay_session_call(
-            session,
-            ptr_of(&path),
-            ptr_of(&json_body),
-            &mut json_out,
-            err_slot(&mut err),
-        );
+        let status = if uuid.is_some() || flags.with_uuid() {
+            xpay_session_call_with_uuid(
+                session,
+                ptr_of(&path),
+                ptr_of(&json_body),
+                ptr_of(&uuid),
+                &mut json_out,
+                err_slot(&mut err),
+            )
+        } else {
+            xpay_session_call(
+                session,
+                ptr_of(&path),
+                ptr_of(&json_body),
+                &mut json_out,
+                err_slot(&mut err),
+            )
+        };
         assert_ne!(
             status,
             xpay_status::XPAY_OK,
@@ -342,17 +426,12 @@ fuzz_target!(|data: &[u8]| {
         );
         assert!(json_out.is_null(), "a failed call left JSON behind");
         if let Some(f) = outcome(status, err, asked) {
-            let valid = session_made
-                && str_of(&path).is_some_and(path_ok)
-                && str_of(&json_body)
-                    .is_some_and(|b| serde_json::from_str::<serde_json::Value>(b).is_ok())
-                && credentials_ok;
-            let want = if valid {
-                "connection"
-            } else {
-                "invalid_argument"
-            };
-            assert_eq!(f.code, want, "xpay_session_call");
+            let json_ok = str_of(&json_body)
+                .is_some_and(|b| serde_json::from_str::<serde_json::Value>(b).is_ok());
+            Verdict::of(session_made && json_ok && credentials_ok)
+                .and(path_verdict(str_of(&path)))
+                .and(uuid_verdict(&uuid))
+                .check(&f.code, "xpay_session_call");
         }
         xpay_string_free(json_out);
         xpay_session_free(session);

@@ -1,40 +1,70 @@
 //! Fuzzes the core's one decoder of xPay replies (`core/src/envelope.rs`): any bytes and any
-//! HTTP status, as the login's reply and as another call's.
+//! HTTP status, as the login's reply and as another call's (parsed, or raw as `call_raw` and the
+//! C face take it).
 //!
 //! Input: byte 0 is flags (bit 0: a call rather than the login; bit 1: the login asked for an
-//! API login; bit 2: bytes 1-2 are the status, little-endian, else the status is 200); the
-//! rest is the body.
+//! API login / the call is raw; bit 2: the next 2 bytes are the status, little-endian, else
+//! the status is 200; bit 3: the next 8 bytes are the reply's `Date`, ms since the epoch,
+//! little-endian, else it has none); the rest is the body.
 //!
-//! Beyond "no panic", it checks what `envelope.rs` promises: malformed input is an error, never
-//! an empty token; every error carries the status and a uuid; a login's business error is
-//! `authentication` and a call's is `api`; a body quoted in a message is one short line.
+//! Beyond "no panic", it checks what `envelope.rs` and `scrub.rs` promise: malformed input is
+//! an error, never an empty token; every error carries the status and a uuid; a login's
+//! business error is `authentication` and a call's `api`; a body quoted in a message is one
+//! short line; no error text (message, tag, uuid, any string or key of `data`, the display)
+//! holds a secret of the request; a call's `data` is its raw text parsed.
 
 #![no_main]
 
-use core_decoder::{decode_call, decode_login, Error, ErrorKind};
+use core_decoder::{decode_call, decode_login, Error, ErrorKind, Value, SECRETS};
 use libfuzzer_sys::fuzz_target;
+use serde_json::value::RawValue;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&flags, rest)) = data.split_first() else {
+    let Some((&flags, mut rest)) = data.split_first() else {
         return;
     };
     let call = flags & 1 != 0;
-    let requested_is_api = flags & 2 != 0;
-    let (status, body) = match (flags & 4 != 0, rest) {
-        (true, [lo, hi, body @ ..]) => (u16::from_le_bytes([*lo, *hi]), body),
-        (true, _) => return,
-        (false, body) => (200, body),
-    };
+    let variant = flags & 2 != 0;
+    let mut status = 200;
+    if flags & 4 != 0 {
+        let Some((bytes, tail)) = rest.split_first_chunk::<2>() else {
+            return;
+        };
+        status = u16::from_le_bytes(*bytes);
+        rest = tail;
+    }
+    let mut date = None;
+    if flags & 8 != 0 {
+        let Some((bytes, tail)) = rest.split_first_chunk::<8>() else {
+            return;
+        };
+        date = Some(i64::from_le_bytes(*bytes));
+        rest = tail;
+    }
+    let body = rest;
     if call {
-        match decode_call(status, body) {
-            Ok((message, data, uuid)) => {
+        match decode_call(status, body, variant) {
+            Ok((message, data, raw, uuid)) => {
                 assert_eq!(status, 200, "a non-200 reply decoded as a success");
-                let _ = (message.len(), data.to_string(), uuid.len());
+                let syntax = serde_json::from_str::<Box<RawValue>>(&raw);
+                assert!(syntax.is_ok(), "the raw data is not JSON: {raw:?}");
+                if variant {
+                    assert_eq!(data, Value::Null, "a raw call parsed its data");
+                } else {
+                    match serde_json::from_str::<Value>(&raw) {
+                        Ok(parsed) => assert_eq!(data, parsed, "the data is not its raw text"),
+                        Err(e) => panic!(
+                            "the call succeeded with data {data}, but success.data is {raw:?}, \
+                             which does not parse ({e})"
+                        ),
+                    }
+                }
+                let _ = (message.len(), uuid.len());
             }
             Err(e) => check_error(&e, status, ErrorKind::Api),
         }
     } else {
-        match decode_login(status, body, requested_is_api) {
+        match decode_login(status, body, date, variant) {
             Ok(auth) => {
                 assert_eq!(status, 200, "a non-200 reply decoded as a login");
                 assert!(!auth.access_token().is_empty(), "an empty token decoded");
@@ -77,5 +107,40 @@ fn check_error(e: &Error, status: u16, business: ErrorKind) {
             "a control character: {message:?}"
         );
     }
-    let _ = (e.to_string(), format!("{e:?}"), e.code(), e.tag(), e.data());
+    let display = e.to_string();
+    for text in [Some(e.message()), e.tag(), e.uuid(), Some(display.as_str())]
+        .into_iter()
+        .flatten()
+    {
+        assert_no_secret(text);
+    }
+    if let Some(data) = e.data() {
+        walk(data, &mut |s| assert_no_secret(s));
+    }
+    let _ = (format!("{e:?}"), e.code(), e.retry_after());
+}
+
+/// Neither as is nor as spelled inside a JSON string.
+fn assert_no_secret(text: &str) {
+    for secret in SECRETS {
+        let escaped = serde_json::to_string(secret).expect("a string");
+        let escaped = &escaped[1..escaped.len() - 1];
+        assert!(
+            !text.contains(secret) && !text.contains(escaped),
+            "a secret leaked: {text:?}"
+        );
+    }
+}
+
+/// Every string and object key inside `value`.
+fn walk(value: &Value, f: &mut impl FnMut(&str)) {
+    match value {
+        Value::String(s) => f(s),
+        Value::Array(items) => items.iter().for_each(|v| walk(v, f)),
+        Value::Object(map) => map.iter().for_each(|(k, v)| {
+            f(k);
+            walk(v, f);
+        }),
+        _ => {}
+    }
 }

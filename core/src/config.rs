@@ -236,6 +236,15 @@ fn validate_base_url(raw: &str) -> Result<String> {
             "the base URL {trimmed:?} must not carry credentials, a query or a fragment"
         )));
     }
+    if let Some(url::Host::Domain(host)) = url.host() {
+        // What the TLS layer will need of it: a DNS name (e.g. not `a-`), checked here so that
+        // a bad host is the caller's `invalid_argument`, not a failure to build the client.
+        if rustls::pki_types::ServerName::try_from(host.to_owned()).is_err() {
+            return Err(Error::invalid_argument(format!(
+                "the base URL {trimmed:?} has the host {host:?}, which is not a valid DNS name"
+            )));
+        }
+    }
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
@@ -322,6 +331,8 @@ mod tests {
             "",
             "https://user:pw@apis.xpay.stream",
             "https://apis.xpay.stream/?x=1",
+            "https://a-",
+            "https://-a.example",
         ] {
             let e = validate_base_url(raw).unwrap_err();
             assert_eq!(e.code(), "invalid_argument", "{raw}");

@@ -126,10 +126,19 @@ pub(crate) fn decode(
     let raw_data = success.remove("data").unwrap_or_else(raw_null);
     let data = match endpoint {
         Endpoint::RawCall => Value::Null,
-        // Text that serde_json itself cut out as one value parses again.
-        Endpoint::Login | Endpoint::Call => {
-            serde_json::from_str(raw_data.get()).unwrap_or(Value::Null)
-        }
+        // The raw text is valid JSON, but a number beyond a double's range (`1e400`) has no
+        // `Value`: say so rather than hand back `null` (`call_raw` returns it exactly).
+        Endpoint::Login | Endpoint::Call => match serde_json::from_str(raw_data.get()) {
+            Ok(data) => data,
+            Err(e) => {
+                return Err(Error::decode(format!(
+                    "the reply's `success.data` cannot be decoded ({e}); call_raw returns it \
+                     as exact text"
+                ))
+                .with_status(status)
+                .with_uuid(Some(secrets.text(&uuid).into_owned())))
+            }
+        },
     };
     Ok(Success {
         message,
@@ -497,6 +506,19 @@ mod tests {
         )
         .unwrap();
         assert!(!a.user().is_api());
+    }
+
+    #[test]
+    fn data_out_of_a_doubles_range_is_a_decode_error_but_exact_for_raw_calls() {
+        let body = br#"{"success":{"data":[1e400, 1]},"uuid":"u"}"#;
+        let e = decode(Endpoint::Call, 200, body, SENT, NONE).unwrap_err();
+        assert_eq!(
+            (e.code(), e.status(), e.uuid()),
+            ("decode", Some(200), Some("u"))
+        );
+        let raw = decode(Endpoint::RawCall, 200, body, SENT, NONE).unwrap();
+        assert_eq!(raw.raw_data.get(), "[1e400, 1]");
+        assert_eq!(raw.data, Value::Null);
     }
 
     #[test]

@@ -46,6 +46,8 @@ pub(crate) struct Http1 {
     fixed: Option<Vec<SocketAddr>>,
     /// The `Host` header's value.
     authority: String,
+    /// The base URL's path without its trailing slash: request targets are this plus the path.
+    base_path: String,
     tls: Option<Tls>,
     pool: Mutex<Pool>,
     closed: AtomicBool,
@@ -105,6 +107,7 @@ impl Http1 {
             _ => None,
         };
         Ok(Http1 {
+            base_path: url.path().trim_end_matches('/').to_owned(),
             host: host_str
                 .trim_start_matches('[')
                 .trim_end_matches(']')
@@ -124,14 +127,14 @@ impl Http1 {
     /// Closes the idle connections now; no request goes out after this.
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::Release);
-        let idle = std::mem::take(&mut self.pool().idle);
+        let idle = std::mem::take(&mut self.pool(std::process::id()).idle);
         drop(idle);
     }
 
     /// Idle connections in the pool (for tests).
     #[cfg(test)]
     pub(crate) fn idle_count(&self) -> usize {
-        self.pool().idle.len()
+        self.pool(std::process::id()).idle.len()
     }
 
     /// One attempt: a connection (an idle one that is still alive, else a new one), the
@@ -142,10 +145,12 @@ impl Http1 {
         attempt: &Attempt<'_>,
     ) -> Result<Reply, AttemptError> {
         let deadline = Instant::now() + config.timeout;
+        // One `getpid` per request (a system call): the pool checks it on every use.
+        let pid = std::process::id();
         let request = self.request(config, attempt);
         let mut reuse = true;
         loop {
-            let idle = if reuse { self.take_idle() } else { None };
+            let idle = if reuse { self.take_idle(pid) } else { None };
             let reused = idle.is_some();
             let mut conn = match idle {
                 Some(conn) => conn,
@@ -176,7 +181,7 @@ impl Http1 {
             return match response::read_response(&mut reader, buf, config.max_body_bytes) {
                 Ok(response) => {
                     if response.reusable {
-                        self.put(conn);
+                        self.put(conn, pid);
                     }
                     Ok(Reply {
                         status: response.status,
@@ -192,8 +197,17 @@ impl Http1 {
     /// The request head and body in one buffer, wiped when dropped (it holds the secret key
     /// of a login, the bearer token of a call).
     fn request(&self, config: &Config, attempt: &Attempt<'_>) -> Zeroizing<Vec<u8>> {
-        let url = config.url_for(attempt.path);
-        let target = &url[url::Position::BeforePath..];
+        // A path of characters a URL keeps as they are is appended as is; anything else goes
+        // through the URL parser's percent-encoding (`Config::url_for`), as the async path does.
+        let parsed;
+        let joined;
+        let target = if attempt.path.bytes().all(plain_path_byte) {
+            joined = [self.base_path.as_str(), attempt.path].concat();
+            joined.as_str()
+        } else {
+            parsed = config.url_for(attempt.path);
+            &parsed[url::Position::BeforePath..]
+        };
         let mut out = Vec::with_capacity(256 + target.len() + attempt.body.len());
         let mut put = |parts: &[&[u8]]| parts.iter().for_each(|p| out.extend_from_slice(p));
         put(&[b"POST ", target.as_bytes(), b" HTTP/1.1\r\nhost: "]);
@@ -234,9 +248,9 @@ impl Http1 {
     }
 
     /// The most recently used idle connection that is still alive, if any.
-    fn take_idle(&self) -> Option<Conn> {
+    fn take_idle(&self, pid: u32) -> Option<Conn> {
         loop {
-            let conn = self.pool().idle.pop()?;
+            let conn = self.pool(pid).idle.pop()?;
             // Checked outside the lock: a poll per candidate, never while others wait.
             if conn.idle_since.elapsed() < IDLE_LIMIT && conn.is_alive() {
                 return Some(conn);
@@ -244,10 +258,10 @@ impl Http1 {
         }
     }
 
-    fn put(&self, mut conn: Conn) {
+    fn put(&self, mut conn: Conn, pid: u32) {
         conn.idle_since = Instant::now();
         let refused = {
-            let mut pool = self.pool();
+            let mut pool = self.pool(pid);
             if self.closed.load(Ordering::Acquire) || pool.idle.len() >= MAX_IDLE {
                 Some(conn)
             } else {
@@ -260,15 +274,19 @@ impl Http1 {
 
     /// The pool of this process: in a forked child, the parent's connections are closed (this
     /// process's copies of them only; the parent keeps its own) and the pool starts empty.
-    fn pool(&self) -> MutexGuard<'_, Pool> {
+    fn pool(&self, pid: u32) -> MutexGuard<'_, Pool> {
         let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
-        let pid = std::process::id();
         if pool.pid != pid {
             pool.pid = pid;
             pool.idle.clear();
         }
         pool
     }
+}
+
+/// A byte the URL parser leaves unchanged in a path and in a query.
+fn plain_path_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~!$&()*+,;=:@/%?".contains(&b)
 }
 
 /// rustls with the ring provider and the webpki roots, as reqwest's `rustls-tls` uses.
@@ -509,7 +527,7 @@ mod tests {
         // The idle connection still polls alive (the server sent nothing, closed nothing), but
         // its next write fails at once: our side's write half is shut.
         {
-            let pool = http1.pool();
+            let pool = http1.pool(std::process::id());
             pool.idle[0].tcp().shutdown(Shutdown::Write).unwrap();
             assert!(pool.idle[0].is_alive());
         }
@@ -619,7 +637,7 @@ mod tests {
             std::thread::yield_now();
         }
         // The FIN may still be on its way through loopback: poll until the check sees it.
-        while http1.pool().idle[0].is_alive() {
+        while http1.pool(std::process::id()).idle[0].is_alive() {
             assert!(
                 Instant::now() < deadline,
                 "the closed connection still polls alive"
@@ -641,6 +659,42 @@ mod tests {
         let e = login(&config, &http1).err().unwrap();
         assert_eq!((e.failure, e.error.code()), (None, "invalid_argument"));
         assert_eq!(mock.request_count("/client/authenticate"), 1);
+    }
+
+    #[test]
+    fn request_targets_match_the_url_parser() {
+        for base in [
+            "http://127.0.0.1:9",
+            "http://127.0.0.1:9/api/",
+            "https://x.test/v1",
+        ] {
+            let config = ClientBuilder::<crate::Client>::new()
+                .base_url(base)
+                .into_config()
+                .unwrap();
+            let http1 = Http1::new(&config).unwrap();
+            for path in [
+                "/client/authenticate",
+                "/a/b?x=1&y=%20z",
+                "/w/{id}",
+                "/caf\u{e9}/\"q\"?k=<v>",
+                "/a'b?c'd",
+                "/a?b?c",
+            ] {
+                let body = Bytes::new();
+                let attempt = Attempt {
+                    path,
+                    body: &body,
+                    bearer: None,
+                    uuid: "u",
+                };
+                let request = http1.request(&config, &attempt);
+                let line = request.split(|&b| b == b'\r').next().unwrap().to_vec();
+                let url = config.url_for(path);
+                let expected = format!("POST {} HTTP/1.1", &url[url::Position::BeforePath..]);
+                assert_eq!(String::from_utf8(line).unwrap(), expected, "{base} {path}");
+            }
+        }
     }
 
     #[test]

@@ -261,14 +261,15 @@ impl<F: Clone> Cache<F> {
             return Error::new(crate::ErrorKind::Internal, "no back-off is running");
         };
         let e = &backoff.error;
-        let wait = backoff.until.saturating_sub(now);
+        // In tenths of a second, rounded up: never "0.0 s" while it still runs.
+        let tenths = backoff.until.saturating_sub(now).div_ceil(100);
         let failures = self.failures;
         let message = format!(
             "{} (after {failures} failed login{} this session makes no new login for {}.{} s)",
             e.message(),
             if failures == 1 { "" } else { "s" },
-            wait / 1000,
-            (wait % 1000) / 100,
+            tenths / 10,
+            tenths % 10,
         );
         let error = Error::new(e.kind(), message)
             .with_tag(e.tag().map(str::to_owned))
@@ -522,7 +523,11 @@ mod tests {
         assert_eq!(e.uuid(), Some("973e8576"));
         assert_eq!(e.data(), error.data());
         assert!(e.message().starts_with("invalid credentials"), "{e}");
-        assert!(e.message().contains("0.7 s"), "{}", e.message());
+        assert!(e.message().contains("for 0.8 s)"), "{}", e.message());
+        let Decision::Fail(e) = h.cache.decide(999) else {
+            panic!("fails at once")
+        };
+        assert!(e.message().contains("for 0.1 s)"), "{}", e.message());
     }
 
     #[test]

@@ -461,8 +461,11 @@ mod tests {
         }
     }
 
-    fn serve(mut stream: std::net::TcpStream, requests: &AtomicUsize, reply: fn(usize) -> Vec<u8>) {
-        use std::io::{Read, Write};
+    fn serve<S: std::io::Read + std::io::Write>(
+        mut stream: S,
+        requests: &AtomicUsize,
+        reply: fn(usize) -> Vec<u8>,
+    ) {
         let mut data = Vec::new();
         let mut chunk = [0u8; 4096];
         loop {
@@ -695,6 +698,128 @@ mod tests {
                 assert_eq!(String::from_utf8(line).unwrap(), expected, "{base} {path}");
             }
         }
+    }
+
+    /// [`raw`] behind TLS, with the test certificate for `localhost` (testdata/, signed by
+    /// testdata/ca.pem).
+    fn raw_tls(reply: fn(usize) -> Vec<u8>) -> Raw {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let certs = CertificateDer::pem_slice_iter(include_bytes!("testdata/server.pem"))
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        let key = PrivateKeyDer::from_pem_slice(include_bytes!("testdata/server.key")).unwrap();
+        let config = Arc::new(
+            rustls::ServerConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap(),
+        );
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!(
+            "https://localhost:{}",
+            listener.local_addr().unwrap().port()
+        );
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let requests = Arc::new(AtomicUsize::new(0));
+        let (a, r) = (accepted.clone(), requests.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                a.fetch_add(1, Ordering::SeqCst);
+                let (r, config) = (r.clone(), config.clone());
+                std::thread::spawn(move || {
+                    let tls = rustls::ServerConnection::new(config).unwrap();
+                    serve(rustls::StreamOwned::new(tls, stream), &r, reply);
+                });
+            }
+        });
+        Raw {
+            url,
+            accepted,
+            requests,
+        }
+    }
+
+    /// The client's TLS settings trusting the test CA only.
+    fn trust_test_ca(http1: &mut Http1) {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::CertificateDer;
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(CertificateDer::from_pem_slice(include_bytes!("testdata/ca.pem")).unwrap())
+            .unwrap();
+        let config =
+            ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(roots)
+                .with_no_client_auth();
+        let name = http1.tls.take().unwrap().1;
+        http1.tls = Some(Tls(Arc::new(config), name));
+    }
+
+    #[test]
+    fn https_keep_alive_and_certificate_checks() {
+        let server = raw_tls(|n| {
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\nok{n}",
+                2 + n.to_string().len()
+            )
+            .into_bytes()
+        });
+        let (config, mut http1) = config_for(&server.url);
+        // The webpki roots do not know the test CA: refused before anything is sent.
+        let e = login(&config, &http1).err().unwrap();
+        assert_eq!(
+            (e.failure, e.error.code()),
+            (Some(Failure::NotSent), "connection")
+        );
+        assert!(
+            e.error
+                .message()
+                .starts_with("could not connect to the server: TLS handshake failed: "),
+            "{}",
+            e.error.message()
+        );
+        assert_eq!(server.requests.load(Ordering::SeqCst), 0);
+        trust_test_ca(&mut http1);
+        for n in 0..3 {
+            assert_eq!(ok_body(login(&config, &http1)), (200, format!("ok{n}")));
+        }
+        // One handshake refused, then one connection for the three requests.
+        assert_eq!(server.accepted.load(Ordering::SeqCst), 2);
+        assert_eq!(server.requests.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn https_to_a_plain_http_server_fails_before_sending() {
+        // A plain HTTP server answers the ClientHello with a 400 page and closes.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            for mut stream in listener.incoming().flatten() {
+                let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+            }
+        });
+        let (config, http1) = config_for(&format!("https://localhost:{port}"));
+        let e = login(&config, &http1).err().unwrap();
+        assert_eq!(
+            (e.failure, e.error.code()),
+            (Some(Failure::NotSent), "connection")
+        );
+        assert!(
+            e.error
+                .message()
+                .starts_with("could not connect to the server: TLS handshake failed: "),
+            "{}",
+            e.error.message()
+        );
     }
 
     #[test]

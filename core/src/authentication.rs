@@ -59,16 +59,6 @@ pub struct Authentication {
     pub(crate) lifetime_ms: u64,
 }
 
-/// The token and the ticket are bearer credentials: zeroed in memory when this copy (e.g. the
-/// session's cached login) is dropped. (Copies handed to the caller are the caller's.)
-impl Drop for Authentication {
-    fn drop(&mut self) {
-        use zeroize::Zeroize;
-        self.access_token.zeroize();
-        self.ticket.zeroize();
-    }
-}
-
 impl Authentication {
     /// The bearer token for every other call. Opaque: the SDK does not parse or verify it.
     pub fn access_token(&self) -> &str {

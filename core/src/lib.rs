@@ -53,6 +53,7 @@ pub mod runtime;
 mod scrub;
 mod session;
 mod transport;
+mod wipe;
 
 pub use authentication::{Authentication, User};
 pub use client::{Client, LOGIN_PATH};

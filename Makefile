@@ -71,8 +71,17 @@ soak:
 fuzz:
 	$(MAKE) -C tests/fuzz
 
-## make bench: release-build figures, the SDK vs what a user would hand-roll in each language
-## (reqwest; requests/httpx; fetch/http; libcurl). Prints figures, asserts nothing.
+## make bench: release builds, then tests/bench/run.py: every face against what its users would
+## hand-roll (reqwest; requests/httpx; fetch/http.request; libcurl) in alternating rounds against
+## one release mock (mock on CPU 1, clients on CPU 0), the cached token, 1,000 cold callers, and
+## xpay-soak's resident memory after 1,000 and 100,000 logins. Prints one table and writes
+## BENCHMARKS.md; asserts nothing about speed. Not part of `make test`.
+bench: BENCH_STARTED := $(shell date +%s)
 bench:
-	$(CARGO) bench -p xpay-auth --bench calls
-	for face in $(FACES); do $(MAKE) -C bindings-$$face bench || exit 1; done
+	$(CARGO) build --release -p xpay-mock --bin xpay-mock
+	$(CARGO) build --release -p xpay-conformance -p xpay-auth --bins --example testee
+	$(CARGO) bench -p xpay-auth --bench calls --no-run
+	for face in $(FACES); do $(MAKE) -C bindings-$$face bench-build || exit 1; done
+	$(MAKE) -C bindings-c testees PROFILE=release
+	python3 tests/bench/run.py --started $(BENCH_STARTED) -- $(TARGET_DIR)/release/xpay-soak \
+	  $(subst bindings-python/.venv/bin/,bindings-python/.venv/release/bin/,$(subst /debug/,/release/,$(CONFORMANCE_FACES)))

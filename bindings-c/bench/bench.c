@@ -1,9 +1,18 @@
-/* `make -C bindings-c bench`: what a call costs through libxpay_auth (release) compared with
- * the libcurl code a C user would otherwise hand-roll, against an xpay-mock over loopback.
- * The same workload and table as core/benches/calls.rs. Prints figures; asserts nothing
- * about speed (it exits non-zero only when a call fails).
+/* The C face's bench program for `make bench` (tests/bench/run.py runs it, pinned to one CPU,
+ * against one release xpay-mock): libxpay_auth (release) against the libcurl code a C user
+ * would otherwise hand-roll, on the same workload. Prints one machine-readable line per figure
+ * (`BENCH {json}`, the protocol in tests/bench/README.md); asserts nothing about speed (it exits
+ * non-zero only when a request fails).
  *
- * Needs XPAY_BASE_URL, XPAY_USERNAME, XPAY_SECRET_KEY (tests/with-mock.sh sets them). */
+ *   bench rows [--ms N]   every row once, in order (one round): logins, then calls, each on one
+ *                         thread and on 8 threads (one shared xpay client / session against 8
+ *                         threads with a curl easy handle each)
+ *   bench token [--n N]   xpay_session_access_token + xpay_string_free, cached, N calls
+ *                         (default 1,000,000)
+ *   bench cold c          1,000 threads calling xpay_session_access_token on a cold session at
+ *                         once; the orchestrator counts the logins the mock saw
+ *
+ * Needs XPAY_BASE_URL, XPAY_USERNAME, XPAY_SECRET_KEY. */
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -16,12 +25,8 @@
 
 #include <xpay_auth.h>
 
-#define CALLS 5000
-#define WARMUP 300
 #define THREADS 8
-#define CONCURRENT_CALLS 20000 /* in all, CONCURRENT_CALLS / THREADS per thread */
-#define THREAD_WARMUP 40       /* per thread, before the timed part: opens its connection */
-#define TOKEN_CALLS 1000000
+#define COLD_CALLERS 1000
 
 #define ECHO_PATH "/client/echo"
 #define LOGIN_PATH "/client/authenticate"
@@ -41,28 +46,26 @@ static uint64_t now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* ---- the table, as in core/benches/calls.rs ---------------------------------------------- */
-
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return (x > y) - (x < y);
-}
-
-/* One row: mean, p50, p99 of the per-call times in µs; calls/s is n / wall_ns when wall_ns is
- * given (concurrent rows), else n / the sum of the call times (sequential rows). */
-static void report(const char *name, uint64_t *times, size_t n, uint64_t wall_ns) {
-  uint64_t total = 0;
-  size_t i;
-  qsort(times, n, sizeof *times, cmp_u64);
-  for (i = 0; i < n; i++) total += times[i];
-  printf("%-44s %9.1f %9.1f %9.1f %10.0f\n", name, (double)total / n / 1e3,
-         (double)times[n / 2] / 1e3, (double)times[n * 99 / 100] / 1e3,
-         (double)n / ((double)(wall_ns ? wall_ns : total) / 1e9));
+static void emit_row(const char *group, const char *client, int sdk, const char *op,
+                     uint64_t ops, uint64_t ns) {
+  printf("BENCH {\"group\": \"%s\", \"client\": \"%s\", \"sdk\": %s, \"op\": \"%s\", "
+         "\"ops\": %llu, \"secs\": %.6f}\n",
+         group, client, sdk ? "true" : "false", op, (unsigned long long)ops, (double)ns / 1e9);
+  fflush(stdout);
 }
 
 /* ---- the SDK ----------------------------------------------------------------------------- */
 
 static const char sdk_body[] = "{\"wallet\": \"" WALLET "\", \"amount\": 125}";
+
+static void sdk_login(const xpay_client *client) {
+  xpay_auth *auth = NULL;
+  xpay_error *err = NULL;
+  if (xpay_authenticate(client, username, secret_key, true, &auth, &err) != XPAY_OK)
+    die("xpay_authenticate", xpay_error_display(err));
+  if (!xpay_auth_access_token(auth)[0]) die("xpay_authenticate", "empty token");
+  xpay_auth_free(auth);
+}
 
 /* One call through the SDK: JSON text in, `success.data` as JSON text out. */
 static void sdk_call(xpay_session *session) {
@@ -117,7 +120,7 @@ static void uuid4(int urandom, char out[37]) {
 typedef struct {
   CURL *curl; /* one easy handle, reused: libcurl keeps its connection alive */
   int urandom;
-  char echo_url[512];
+  char login_url[512], echo_url[512], login_body[1024];
   char authorization[4096]; /* "Authorization: Bearer <token>" */
   buffer reply;
 } hand_rolled;
@@ -136,13 +139,22 @@ static long hand_post(hand_rolled *h, const char *url, struct curl_slist *header
   return status;
 }
 
-/* A fresh handle per thread, logged in: POST the credentials, then pick `access_token` out of
- * the reply by hand (libcurl has no JSON decoder; the vendor's page shows this field). */
-static void hand_init(hand_rolled *h) {
-  char login_url[512], login_body[1024];
-  struct curl_slist *headers = NULL;
+/* A hand-rolled login: POST the credentials, then pick `access_token` out of the reply by hand
+ * (libcurl has no JSON decoder; the vendor's page shows this field) into h->authorization. */
+static void hand_login(hand_rolled *h) {
+  struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
   const char *key = "\"access_token\":\"", *start, *end;
+  if (hand_post(h, h->login_url, headers, h->login_body) != 200) die("hand-rolled login", h->reply.data);
+  curl_slist_free_all(headers);
+  if (!h->reply.data || !(start = strstr(h->reply.data, key)) ||
+      !(end = strchr(start += strlen(key), '"')))
+    die("hand-rolled login: no access_token", h->reply.data);
+  snprintf(h->authorization, sizeof h->authorization, "Authorization: Bearer %.*s",
+           (int)(end - start), start);
+}
 
+/* A fresh handle (one per thread), logged in. */
+static void hand_init(hand_rolled *h) {
   memset(h, 0, sizeof *h);
   if (!(h->curl = curl_easy_init())) die("curl_easy_init", NULL);
   if ((h->urandom = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) < 0) die("open /dev/urandom", NULL);
@@ -152,20 +164,12 @@ static void hand_init(hand_rolled *h) {
   curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
   curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &h->reply);
-  snprintf(login_url, sizeof login_url, "%s%s", base_url, LOGIN_PATH);
+  snprintf(h->login_url, sizeof h->login_url, "%s%s", base_url, LOGIN_PATH);
   snprintf(h->echo_url, sizeof h->echo_url, "%s%s", base_url, ECHO_PATH);
-
   /* The bench's own credentials hold no characters that need JSON escaping. */
-  snprintf(login_body, sizeof login_body,
+  snprintf(h->login_body, sizeof h->login_body,
            "{\"username\":\"%s\",\"secretKey\":\"%s\",\"isAPI\":true}", username, secret_key);
-  headers = curl_slist_append(headers, "Content-Type: application/json");
-  if (hand_post(h, login_url, headers, login_body) != 200) die("hand-rolled login", h->reply.data);
-  curl_slist_free_all(headers);
-  if (!h->reply.data || !(start = strstr(h->reply.data, key)) ||
-      !(end = strchr(start += strlen(key), '"')))
-    die("hand-rolled login: no access_token", h->reply.data);
-  snprintf(h->authorization, sizeof h->authorization, "Authorization: Bearer %.*s",
-           (int)(end - start), start);
+  hand_login(h);
 }
 
 /* One hand-rolled call: a fresh uuid header, the bearer, the JSON body written out with
@@ -194,139 +198,192 @@ static void hand_free(hand_rolled *h) {
   free(h->reply.data);
 }
 
-/* ---- sequential rows --------------------------------------------------------------------- */
+/* ---- rows -------------------------------------------------------------------------------- */
 
-static uint64_t times[CALLS];
-
-static void sequential_sdk(xpay_session *session) {
-  int i;
-  for (i = 0; i < WARMUP; i++) sdk_call(session);
-  for (i = 0; i < CALLS; i++) {
-    uint64_t t = now_ns();
-    sdk_call(session);
-    times[i] = now_ns() - t;
-  }
-  report("xpay_session_call (JSON in, data JSON out)", times, CALLS, 0);
-}
-
-static void sequential_hand(void) {
-  hand_rolled h;
-  int i;
-  hand_init(&h);
-  for (i = 0; i < WARMUP; i++) hand_call(&h);
-  for (i = 0; i < CALLS; i++) {
-    uint64_t t = now_ns();
-    hand_call(&h);
-    times[i] = now_ns() - t;
-  }
-  report("hand-rolled libcurl (no JSON decode)", times, CALLS, 0);
-  hand_free(&h);
-}
-
-/* ---- concurrent rows: THREADS threads, CONCURRENT_CALLS calls in all ---------------------- */
-
-#define PER_THREAD (CONCURRENT_CALLS / THREADS)
-
-static uint64_t all_times[CONCURRENT_CALLS];
-static pthread_barrier_t ready, go;
+enum what { SDK_LOGIN, SDK_CALL, HAND_LOGIN, HAND_CALL };
 
 typedef struct {
-  xpay_session *session; /* shared by every SDK worker; NULL for the libcurl workers */
-  uint64_t *times;       /* PER_THREAD slots of all_times */
+  enum what what;
+  const xpay_client *client; /* SDK rows: shared by every thread */
+  xpay_session *session;
+  uint64_t ms, ops;
 } worker;
 
+static pthread_barrier_t ready, go;
+
+static void once(worker *w, hand_rolled *h) {
+  switch (w->what) {
+  case SDK_LOGIN: sdk_login(w->client); break;
+  case SDK_CALL: sdk_call(w->session); break;
+  case HAND_LOGIN: hand_login(h); break;
+  case HAND_CALL: hand_call(h); break;
+  }
+}
+
+/* Warm up for ms/5, wait for every thread, then repeat for ms; the count lands in w->ops. */
 static void *work(void *arg) {
   worker *w = arg;
   hand_rolled h;
-  int i;
-  if (!w->session) hand_init(&h);
-  for (i = 0; i < THREAD_WARMUP; i++) w->session ? sdk_call(w->session) : hand_call(&h);
+  uint64_t until;
+  int hand = w->what == HAND_LOGIN || w->what == HAND_CALL;
+  if (hand) hand_init(&h);
+  until = now_ns() + w->ms * 200000u;
+  while (now_ns() < until) once(w, &h);
   pthread_barrier_wait(&ready);
   pthread_barrier_wait(&go);
-  for (i = 0; i < PER_THREAD; i++) {
-    uint64_t t = now_ns();
-    w->session ? sdk_call(w->session) : hand_call(&h);
-    w->times[i] = now_ns() - t;
+  until = now_ns() + w->ms * 1000000u;
+  w->ops = 0;
+  while (now_ns() < until) {
+    once(w, &h);
+    w->ops++;
   }
-  if (!w->session) hand_free(&h);
+  if (hand) hand_free(&h);
   return NULL;
 }
 
-static void concurrent(const char *name, xpay_session *session) {
-  pthread_t threads[THREADS];
+/* One row on `threads` threads (1: the sequential row); ops/s over the wall time. */
+static void run_row(const char *group, const char *name, int threads, enum what what,
+                    const xpay_client *client, xpay_session *session, uint64_t ms) {
+  pthread_t ids[THREADS];
   worker workers[THREADS];
-  uint64_t started;
+  uint64_t started, ops = 0;
   int i;
-  pthread_barrier_init(&ready, NULL, THREADS + 1);
-  pthread_barrier_init(&go, NULL, THREADS + 1);
-  for (i = 0; i < THREADS; i++) {
+  pthread_barrier_init(&ready, NULL, (unsigned)threads + 1);
+  pthread_barrier_init(&go, NULL, (unsigned)threads + 1);
+  for (i = 0; i < threads; i++) {
+    workers[i].what = what;
+    workers[i].client = client;
     workers[i].session = session;
-    workers[i].times = all_times + (size_t)i * PER_THREAD;
-    if (pthread_create(&threads[i], NULL, work, &workers[i]) != 0) die("pthread_create", NULL);
+    workers[i].ms = ms;
+    if (pthread_create(&ids[i], NULL, work, &workers[i]) != 0) die("pthread_create", NULL);
   }
-  pthread_barrier_wait(&ready); /* every worker logged in and warmed up */
+  pthread_barrier_wait(&ready); /* every worker warmed up */
   started = now_ns();
   pthread_barrier_wait(&go);
-  for (i = 0; i < THREADS; i++) pthread_join(threads[i], NULL);
-  report(name, all_times, (size_t)PER_THREAD * THREADS, now_ns() - started);
+  for (i = 0; i < threads; i++) {
+    pthread_join(ids[i], NULL);
+    ops += workers[i].ops;
+  }
+  emit_row(group, name, what == SDK_LOGIN || what == SDK_CALL,
+           what == SDK_LOGIN || what == HAND_LOGIN ? "login" : "call", ops, now_ns() - started);
   pthread_barrier_destroy(&ready);
   pthread_barrier_destroy(&go);
 }
 
+static void rows(const xpay_client *client, xpay_session *session, uint64_t ms) {
+  const char *one = "C, 1 thread", *eight = "C, 8 threads";
+  run_row(one, "xpay_authenticate", 1, SDK_LOGIN, client, session, ms);
+  run_row(one, "libcurl, one reused easy handle", 1, HAND_LOGIN, client, session, ms);
+  run_row(eight, "xpay_authenticate, one shared client", THREADS, SDK_LOGIN, client, session, ms);
+  run_row(eight, "libcurl, a handle per thread", THREADS, HAND_LOGIN, client, session, ms);
+  run_row(one, "xpay_session_call", 1, SDK_CALL, client, session, ms);
+  run_row(one, "libcurl, one reused easy handle", 1, HAND_CALL, client, session, ms);
+  run_row(eight, "xpay_session_call, one shared session", THREADS, SDK_CALL, client, session, ms);
+  run_row(eight, "libcurl, a handle per thread", THREADS, HAND_CALL, client, session, ms);
+}
+
+/* ---- token, cold ------------------------------------------------------------------------- */
+
+/* The cached-token path every call starts with, plus freeing the copy it hands out. */
+static void token(xpay_session *session, long n) {
+  char *token = NULL;
+  xpay_error *err = NULL;
+  uint64_t started = now_ns();
+  long i;
+  for (i = 0; i < n; i++) {
+    if (xpay_session_access_token(session, &token, &err) != XPAY_OK)
+      die("xpay_session_access_token", xpay_error_display(err));
+    xpay_string_free(token);
+  }
+  printf("BENCH {\"metric\": \"token\", \"face\": \"c\", \"api\": "
+         "\"xpay_session_access_token + xpay_string_free\", \"n\": %ld, \"ns\": %.1f}\n",
+         n, (double)(now_ns() - started) / (double)n);
+}
+
+static pthread_barrier_t cold_start;
+
+static void *cold_caller(void *arg) {
+  char *token = NULL;
+  xpay_error *err = NULL;
+  pthread_barrier_wait(&cold_start);
+  if (xpay_session_access_token(arg, &token, &err) != XPAY_OK) {
+    xpay_error_free(err);
+    return NULL;
+  }
+  xpay_string_free(token);
+  return arg;
+}
+
+static void cold(const xpay_client *client) {
+  static pthread_t ids[COLD_CALLERS];
+  xpay_session *session = NULL;
+  xpay_error *err = NULL;
+  pthread_attr_t attr;
+  uint64_t started;
+  int i, ok = 0;
+  if (xpay_session_new(client, username, secret_key, &session, &err) != XPAY_OK)
+    die("xpay_session_new", xpay_error_display(err));
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 1 << 20);
+  pthread_barrier_init(&cold_start, NULL, COLD_CALLERS + 1);
+  for (i = 0; i < COLD_CALLERS; i++)
+    if (pthread_create(&ids[i], &attr, cold_caller, session) != 0) die("pthread_create", NULL);
+  pthread_barrier_wait(&cold_start);
+  started = now_ns();
+  for (i = 0; i < COLD_CALLERS; i++) {
+    void *result = NULL;
+    pthread_join(ids[i], &result);
+    ok += result != NULL;
+  }
+  printf("BENCH {\"metric\": \"cold\", \"face\": \"c\", \"callers\": %d, \"ok\": %d, "
+         "\"ms\": %.3f}\n",
+         COLD_CALLERS, ok, (double)(now_ns() - started) / 1e6);
+  pthread_barrier_destroy(&cold_start);
+  pthread_attr_destroy(&attr);
+  xpay_session_free(session);
+}
+
 /* ---- main -------------------------------------------------------------------------------- */
 
-int main(void) {
+static long flag(int argc, char **argv, const char *name, long fallback) {
+  int i;
+  for (i = 1; i + 1 < argc; i++)
+    if (strcmp(argv[i], name) == 0) return strtol(argv[i + 1], NULL, 10);
+  return fallback;
+}
+
+int main(int argc, char **argv) {
   xpay_client *client = NULL;
   xpay_session *session = NULL;
   xpay_error *err = NULL;
-  char *token = NULL;
-  uint64_t started;
-  long i;
+  char *token_copy = NULL;
+  const char *mode = argc > 1 ? argv[1] : "";
 
   base_url = getenv("XPAY_BASE_URL");
   username = getenv("XPAY_USERNAME");
   secret_key = getenv("XPAY_SECRET_KEY");
   if (!base_url || !username || !secret_key)
-    die("setup", "set XPAY_BASE_URL, XPAY_USERNAME, XPAY_SECRET_KEY (tests/with-mock.sh does)");
+    die("setup", "set XPAY_BASE_URL, XPAY_USERNAME, XPAY_SECRET_KEY (tests/bench/run.py does)");
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) die("curl_global_init", NULL);
 
-  /* One client and one session (XPAY_BASE_URL, XPAY_USERNAME, XPAY_SECRET_KEY), logged in. */
   if (xpay_client_new(NULL, &client, &err) != XPAY_OK) die("xpay_client_new", xpay_error_display(err));
-  if (xpay_session_new_from_env(client, &session, &err) != XPAY_OK)
-    die("xpay_session_new_from_env", xpay_error_display(err));
-  if (xpay_session_access_token(session, &token, &err) != XPAY_OK)
-    die("login", xpay_error_display(err));
-  xpay_string_free(token);
-
-  printf("libxpay_auth %s (release) vs libcurl %s; %s\n", xpay_version(),
-         curl_version_info(CURLVERSION_NOW)->version, base_url);
-  printf("%d sequential POST /client/echo calls each after %d warm-up, keep-alive, loopback\n\n",
-         CALLS, WARMUP);
-  printf("%-44s %9s %9s %9s %10s\n", "", "mean µs", "p50 µs", "p99 µs", "calls/s");
-  sequential_sdk(session);
-  sequential_hand();
-
-  printf("\n%d threads, %d calls in all (%d each, after %d warm-up each); calls/s over the "
-         "wall time\n\n",
-         THREADS, CONCURRENT_CALLS, PER_THREAD, THREAD_WARMUP);
-  printf("%-44s %9s %9s %9s %10s\n", "", "mean µs", "p50 µs", "p99 µs", "calls/s");
-  concurrent("xpay_session_call, 8 threads, one session", session);
-  concurrent("hand-rolled libcurl, 8 threads, 8 handles", NULL);
-
-  /* The cached-token path every call starts with, plus freeing the copy it hands out. */
-  started = now_ns();
-  for (i = 0; i < TOKEN_CALLS; i++) {
-    if (xpay_session_access_token(session, &token, &err) != XPAY_OK)
-      die("xpay_session_access_token", xpay_error_display(err));
-    xpay_string_free(token);
+  if (strcmp(mode, "cold") == 0) {
+    cold(client);
+  } else if (strcmp(mode, "rows") == 0 || strcmp(mode, "token") == 0) {
+    /* One session (XPAY_USERNAME, XPAY_SECRET_KEY), logged in. */
+    if (xpay_session_new_from_env(client, &session, &err) != XPAY_OK)
+      die("xpay_session_new_from_env", xpay_error_display(err));
+    if (xpay_session_access_token(session, &token_copy, &err) != XPAY_OK)
+      die("login", xpay_error_display(err));
+    xpay_string_free(token_copy);
+    if (mode[0] == 'r')
+      rows(client, session, (uint64_t)flag(argc, argv, "--ms", 1000));
+    else
+      token(session, flag(argc, argv, "--n", 1000000));
+    xpay_session_free(session);
+  } else {
+    die("usage", "bench rows [--ms N] | token [--n N] | cold c");
   }
-  printf("\nxpay_session_access_token + xpay_string_free, cached: %.0f ns per call\n",
-         (double)(now_ns() - started) / TOKEN_CALLS);
-  printf("\nThe hand-rolled rows do no JSON decoding of the reply (libcurl has no decoder; they\n"
-         "only check it starts with {\"success\":), which favours them; the SDK rows decode the\n"
-         "envelope and hand back success.data as JSON text.\n");
-
-  xpay_session_free(session);
   xpay_client_free(client);
   curl_global_cleanup();
   return 0;

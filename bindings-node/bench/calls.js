@@ -1,42 +1,61 @@
 'use strict'
-// `make bench` (in bindings-node/): what a call costs through xpay-auth's Node face compared with
-// the code a Node user would otherwise hand-roll — global `fetch` (undici) and `http.request`
-// with a keep-alive `http.Agent` — against a running xpay-mock over loopback. The same workload
-// and table as the Rust bench (core/benches/calls.rs), plus a 64-in-flight mode. Prints
-// figures; asserts nothing about speed.
+// The Node face's bench program for `make bench` (tests/bench/run.py runs it, pinned to one CPU,
+// against one release xpay-mock): xpay-auth against what a Node user would hand-roll — global
+// `fetch` (undici) and `http.request` with a keep-alive `http.Agent` — on the same workload.
+// Prints one machine-readable line per figure (`BENCH {json}`, the protocol in
+// tests/bench/README.md); asserts nothing about speed.
 //
-// Needs XPAY_BASE_URL, XPAY_USERNAME and XPAY_SECRET_KEY (tests/with-mock.sh sets them) and the
-// release native module (`make build-release`). Run with `node --expose-gc` to collect garbage
-// between rows.
+//   node bench/calls.js rows [--ms N]   every row once, in order (one round): logins, then calls
+//   node bench/calls.js token [--n N]   the cached accessToken(), N awaits (default 1,000,000)
+//   node bench/calls.js cold node       1,000 concurrent accessToken() callers on a cold session;
+//                                       the orchestrator counts the logins the mock saw
+//
+// Needs XPAY_BASE_URL, XPAY_USERNAME and XPAY_SECRET_KEY and the release native module
+// (`make build-release`).
 
 const assert = require('node:assert/strict')
 const http = require('node:http')
 const { randomUUID } = require('node:crypto')
-const { Client, VERSION } = require('..')
+const { Client } = require('..')
 
-const CALLS = 5_000 // sequential calls per row
-const WARMUP = 300 // warm-up calls per row (concurrent rows: whole batches, at least this many)
-const IN_FLIGHT = 64 // concurrent rows: Promise.all batches of this many
-const CONCURRENT_CALLS = 20_000 // concurrent rows: calls per row
-const TOKEN_CALLS = 100_000 // cached accessToken() awaits
-const COLD_CALLERS = 1_000 // concurrent accessToken() callers on a cold session
-const TIME_LIMIT_MS = 110_000 // the whole bench; a stuck run fails instead of hanging
-
-const PATH = '/client/echo'
+const ECHO = '/client/echo'
+const LOGIN = '/client/authenticate'
 const BODY = { wallet: 'w-1', amount: 125 }
+const COLD_CALLERS = 1_000
 
 const baseUrl = (process.env.XPAY_BASE_URL ?? '').replace(/\/$/, '')
 const username = process.env.XPAY_USERNAME
 const secretKey = process.env.XPAY_SECRET_KEY
+const loginBody = { username, secretKey, isAPI: true }
 
-const now = process.hrtime.bigint
+const clock = () => performance.now() // ms
+
+function emit(figure) {
+  console.log(`BENCH ${JSON.stringify(figure)}`)
+}
+
+/** `f` awaited for ms/5 ms untimed, then for `ms` ms timed, one after the other. */
+async function row(group, client, sdk, op, ms, f) {
+  const warmUntil = clock() + ms / 5
+  while (clock() < warmUntil) await f()
+  if (typeof global.gc === 'function') global.gc()
+  let ops = 0
+  const started = clock()
+  const until = started + ms
+  while (clock() < until) {
+    await f()
+    ops++
+  }
+  emit({ group, client, sdk, op, ops, secs: (clock() - started) / 1e3 })
+}
 
 // ---------------------------------------------------------------------------------------------
-// The hand-rolled clients: log in once, then POST with the bearer token, a fresh uuid4 and the
-// JSON body over a kept-alive connection, decode the reply and pick out `success.data`.
+// The hand-rolled clients: the vendor's login body, `success.data.access_token` picked out of
+// the reply; calls with the bearer token, a fresh uuid4 and the JSON body over a kept-alive
+// connection, `success.data` picked out of the decoded reply.
 
 /** With the global `fetch` (undici; keeps connections alive by default). */
-async function fetchClient() {
+function fetchClient() {
   const post = async (path, body, headers) => {
     const response = await fetch(baseUrl + path, {
       method: 'POST',
@@ -45,16 +64,11 @@ async function fetchClient() {
     })
     return response.json()
   }
-  const login = await post('/client/authenticate', { username, secretKey, isAPI: true })
-  const token = login.success.data.access_token
-  return async (body) => {
-    const reply = await post(PATH, body, { authorization: `Bearer ${token}`, uuid: randomUUID() })
-    return reply.success.data
-  }
+  return handRolled(post)
 }
 
 /** With `http.request` and a keep-alive `http.Agent`. */
-async function httpClient() {
+function httpClient() {
   const agent = new http.Agent({ keepAlive: true })
   const { hostname: host, port } = new URL(baseUrl)
   const hostname = host.replace(/^\[(.*)\]$/, '$1') // [::1] -> ::1
@@ -91,171 +105,92 @@ async function httpClient() {
       request.on('error', reject)
       request.end(payload)
     })
-  const login = await post('/client/authenticate', { username, secretKey, isAPI: true })
-  const token = login.success.data.access_token
-  const call = async (body) => {
-    const reply = await post(PATH, body, { authorization: `Bearer ${token}`, uuid: randomUUID() })
-    return reply.success.data
+  const client = handRolled(post)
+  client.close = () => agent.destroy()
+  return client
+}
+
+function handRolled(post) {
+  const client = {
+    token: '',
+    login: async () => (await post(LOGIN, loginBody, {})).success.data.access_token,
+    call: async (body) => {
+      const reply = await post(ECHO, body, { authorization: `Bearer ${client.token}`, uuid: randomUUID() })
+      return reply.success.data
+    },
+    close: () => {},
   }
-  call.close = () => agent.destroy()
-  return call
-}
-
-// ---------------------------------------------------------------------------------------------
-// Measuring.
-
-/** `call(BODY)` CALLS times, one after the other, after WARMUP; per-call times in ns. */
-async function sequential(call) {
-  assert.deepEqual(await call(BODY), BODY) // the row really echoes (correctness, not speed)
-  for (let i = 1; i < WARMUP; i++) await call(BODY)
-  const times = new Float64Array(CALLS)
-  for (let i = 0; i < CALLS; i++) {
-    const started = now()
-    await call(BODY)
-    times[i] = Number(now() - started)
-  }
-  return { times, wall: null }
-}
-
-/** CONCURRENT_CALLS calls in Promise.all batches of IN_FLIGHT; per-call times and the wall time. */
-async function concurrent(call) {
-  assert.deepEqual(await call(BODY), BODY)
-  const warmupBatches = Math.ceil(WARMUP / IN_FLIGHT) // also opens the IN_FLIGHT connections
-  for (let b = 0; b < warmupBatches; b++) {
-    await Promise.all(Array.from({ length: IN_FLIGHT }, () => call(BODY)))
-  }
-  const times = new Float64Array(CONCURRENT_CALLS)
-  const started = now()
-  for (let first = 0; first < CONCURRENT_CALLS; first += IN_FLIGHT) {
-    const batch = []
-    for (let i = first; i < Math.min(first + IN_FLIGHT, CONCURRENT_CALLS); i++) {
-      const sent = now()
-      batch.push(
-        call(BODY).then(() => {
-          times[i] = Number(now() - sent)
-        }),
-      )
-    }
-    await Promise.all(batch)
-  }
-  return { times, wall: Number(now() - started) }
-}
-
-const pad = (s, n) => String(s).padEnd(n)
-const num = (x, digits, n) => x.toFixed(digits).padStart(n)
-
-function header() {
-  const columns = ['mean µs', 'p50 µs', 'p99 µs'].map((c) => c.padStart(9))
-  console.log(`${pad('', 46)} ${columns.join(' ')} ${'calls/s'.padStart(10)}`)
-}
-
-/** One table row; calls/s is calls over the summed call times, or over the wall time if given. */
-function report(name, { times, wall }) {
-  const sorted = Float64Array.from(times).sort()
-  const n = sorted.length
-  let total = 0
-  for (const t of sorted) total += t
-  const us = (ns) => ns / 1e3
-  console.log(
-    `${pad(name, 46)} ${num(us(total / n), 1, 9)} ${num(us(sorted[n >> 1]), 1, 9)} ` +
-      `${num(us(sorted[Math.floor((n * 99) / 100)]), 1, 9)} ` +
-      `${num(n / ((wall ?? total) / 1e9), 0, 10)}`,
-  )
-}
-
-function collect() {
-  if (typeof global.gc === 'function') global.gc()
-}
-
-/** The mock's per-path request counts (a control endpoint; not counted itself). */
-async function mockCounts() {
-  const response = await fetch(`${baseUrl}/__mock/counts`)
-  return response.json()
+  return client
 }
 
 // ---------------------------------------------------------------------------------------------
 
-async function main() {
-  const benchStarted = now()
-  if (!baseUrl || !username || !secretKey) {
-    throw new Error('set XPAY_BASE_URL, XPAY_USERNAME, XPAY_SECRET_KEY (tests/with-mock.sh does)')
-  }
-  if (!/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(baseUrl)) {
-    throw new Error(`the bench runs over loopback only; XPAY_BASE_URL is ${baseUrl}`)
-  }
-  if (typeof fetch !== 'function') throw new Error('global fetch is missing: Node >= 18 is needed')
-
+async function rows(ms) {
   const sdk = new Client({ baseUrl })
   const session = sdk.session({ username, secretKey })
-  const sdkCall = (body) => session.call(PATH, body)
+  const viaFetch = fetchClient()
+  const viaHttp = httpClient()
+  for (const hand of [viaFetch, viaHttp]) hand.token = await hand.login()
+  assert.deepEqual(await session.call(ECHO, BODY), BODY)
+  assert.deepEqual(await viaFetch.call(BODY), BODY)
+  assert.deepEqual(await viaHttp.call(BODY), BODY)
 
-  console.log(
-    `Node ${process.version}, xpay-auth ${VERSION} (release native module), mock at ${baseUrl}\n` +
-      `POST ${PATH} ${JSON.stringify(BODY)}, keep-alive, loopback; ` +
-      `${WARMUP} warm-up calls per row first\n`,
-  )
-
-  console.log(`${CALLS} sequential calls (await one, then the next)`)
-  header()
-  const rows = [
-    ['xpay-auth session.call', () => sdkCall],
-    ['hand-rolled fetch (undici)', fetchClient],
-    ['hand-rolled http.request + keepAlive Agent', httpClient],
-  ]
-  const closers = []
-  for (const [name, make] of rows) {
-    const call = await make()
-    if (call.close) closers.push(call.close)
-    collect()
-    report(name, await sequential(call))
-  }
-
-  console.log(
-    `\n${CONCURRENT_CALLS} calls, ${IN_FLIGHT} in flight (Promise.all batches); ` +
-      'calls/s over the wall time',
-  )
-  header()
-  for (const [name, make] of rows) {
-    const call = await make()
-    if (call.close) closers.push(call.close)
-    collect()
-    report(`${name} ×${IN_FLIGHT}`, await concurrent(call))
-  }
-
-  // The cached-token path every SDK call starts with.
-  await session.accessToken()
-  for (let i = 0; i < 1_000; i++) await session.accessToken()
-  collect()
-  let started = now()
-  for (let i = 0; i < TOKEN_CALLS; i++) await session.accessToken()
-  const perToken = Number(now() - started) / TOKEN_CALLS
-  console.log(
-    `\nawait session.accessToken(), cached: ${(perToken / 1e3).toFixed(2)} µs per call ` +
-      `(${TOKEN_CALLS} awaits)`,
-  )
-
-  // Many callers on a cold session share one login.
-  const cold = sdk.session({ username, secretKey })
-  const before = (await mockCounts())['/client/authenticate'] ?? 0
-  started = now()
-  await Promise.all(Array.from({ length: COLD_CALLERS }, () => cold.accessToken()))
-  const coldMs = Number(now() - started) / 1e6
-  const logins = ((await mockCounts())['/client/authenticate'] ?? 0) - before
-  console.log(
-    `${COLD_CALLERS} concurrent cold session.accessToken() callers: ${coldMs.toFixed(2)} ms, ` +
-      `${logins} login request(s)`,
-  )
-
-  for (const close of closers) close()
+  const group = 'Node'
+  await row(group, 'client.authenticate', true, 'login', ms, () => sdk.authenticate({ username, secretKey }))
+  await row(group, 'fetch', false, 'login', ms, viaFetch.login)
+  await row(group, 'http.request + keep-alive Agent', false, 'login', ms, viaHttp.login)
+  await row(group, 'session.call', true, 'call', ms, () => session.call(ECHO, BODY))
+  await row(group, 'fetch', false, 'call', ms, () => viaFetch.call(BODY))
+  await row(group, 'http.request + keep-alive Agent', false, 'call', ms, () => viaHttp.call(BODY))
+  viaHttp.close()
   sdk.close()
-  console.log(`\n(bench took ${(Number(now() - benchStarted) / 1e9).toFixed(1)} s)`)
 }
 
-const watchdog = setTimeout(() => {
-  console.error(`bench: still running after ${TIME_LIMIT_MS / 1000} s; giving up`)
-  process.exit(1)
-}, TIME_LIMIT_MS)
-watchdog.unref()
+/** The cached-token path every SDK call starts with, through the public API. */
+async function token(n) {
+  const sdk = new Client({ baseUrl })
+  const session = sdk.session({ username, secretKey })
+  await session.accessToken()
+  if (typeof global.gc === 'function') global.gc()
+  const started = process.hrtime.bigint()
+  for (let i = 0; i < n; i++) await session.accessToken()
+  const ns = Number(process.hrtime.bigint() - started) / n
+  emit({ metric: 'token', face: 'node', api: 'await session.accessToken()', n, ns })
+  sdk.close()
+}
+
+/** 1,000 concurrent accessToken() callers on a fresh session. */
+async function cold() {
+  const sdk = new Client({ baseUrl })
+  const session = sdk.session({ username, secretKey })
+  const started = clock()
+  const results = await Promise.allSettled(Array.from({ length: COLD_CALLERS }, () => session.accessToken()))
+  const ms = clock() - started
+  const ok = results.filter((r) => r.status === 'fulfilled').length
+  emit({ metric: 'cold', face: 'node', callers: COLD_CALLERS, ok, ms })
+  sdk.close()
+}
+
+async function main() {
+  if (!baseUrl || !username || !secretKey) {
+    throw new Error('set XPAY_BASE_URL, XPAY_USERNAME, XPAY_SECRET_KEY (tests/bench/run.py does)')
+  }
+  const args = process.argv.slice(2)
+  const flag = (name, fallback) => {
+    const i = args.indexOf(name)
+    return i >= 0 ? Number(args[i + 1]) : fallback
+  }
+  switch (args[0]) {
+    case 'rows':
+      return rows(flag('--ms', 1000))
+    case 'token':
+      return token(flag('--n', 1_000_000))
+    case 'cold':
+      return cold()
+    default:
+      throw new Error('usage: calls.js rows [--ms N] | token [--n N] | cold node')
+  }
+}
 
 main().catch((error) => {
   console.error('bench failed:', error)

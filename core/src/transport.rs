@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use tracing::Instrument;
 
 use bytes::{Bytes, BytesMut};
-use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
@@ -112,12 +112,35 @@ async fn exchange(
         .header("uuid", attempt.uuid)
         .body(attempt.body.clone());
     if let Some(token) = attempt.bearer {
-        request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+        // Marked sensitive: HTTP libraries leave it out of their debug output.
+        let mut value =
+            HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| bad_token())?;
+        value.set_sensitive(true);
+        request = request.header(AUTHORIZATION, value);
     }
     match request.send().await {
         Ok(response) => read(response, config.max_body_bytes).await,
         Err(e) => Err(classify(e)),
     }
+}
+
+/// A bearer token that cannot be a header value (a line break would let it forge headers): the
+/// login reply that carried it was unusable. Nothing is sent.
+pub(crate) fn bad_token() -> AttemptError {
+    AttemptError {
+        failure: None,
+        error: Error::decode(
+            "the access token of the login reply is not a valid header value (printable ASCII)",
+        ),
+    }
+}
+
+/// Whether `value` may go into a header as is: visible ASCII, spaces and tabs (what
+/// `HeaderValue::from_str` accepts), so no line break can start a forged header.
+pub(crate) fn is_header_value(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
 }
 
 /// Reads the body, refusing more than `max` bytes (checked against `Content-Length` first, then

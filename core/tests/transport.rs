@@ -241,3 +241,18 @@ fn renewals_run_on_one_background_thread() {
     assert_eq!(most, 1, "renewal threads at once");
     assert!(mock.request_count("/client/authenticate") >= 20);
 }
+
+#[test]
+fn localhost_reaches_the_loopback_server_in_both_faces() {
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    let url = format!("http://localhost:{}", mock.addr().port());
+    let blocking = blocking::Client::builder().base_url(&url).build().unwrap();
+    assert!(blocking.authenticate(&creds()).is_ok());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = xpay_auth::Client::builder().base_url(&url).build().unwrap();
+    assert!(rt.block_on(client.authenticate(&creds())).is_ok());
+    assert_eq!(mock.request_count("/client/authenticate"), 2);
+}

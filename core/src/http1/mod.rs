@@ -144,6 +144,13 @@ impl Http1 {
         config: &Config,
         attempt: &Attempt<'_>,
     ) -> Result<Reply, AttemptError> {
+        if !attempt
+            .bearer
+            .map_or(true, crate::transport::is_header_value)
+            || !crate::transport::is_header_value(attempt.uuid)
+        {
+            return Err(crate::transport::bad_token());
+        }
         let deadline = Instant::now() + config.timeout;
         // One `getpid` per request (a system call): the pool checks it on every use.
         let pid = std::process::id();
@@ -820,6 +827,22 @@ mod tests {
             "{}",
             e.error.message()
         );
+    }
+
+    #[test]
+    fn a_token_that_could_forge_a_header_is_never_sent() {
+        let server = raw(|_| b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec());
+        let (config, http1) = config_for(&server.url);
+        let body = Bytes::new();
+        let attempt = Attempt {
+            path: "/client/echo",
+            body: &body,
+            bearer: Some("t\r\nx-forged: 1"),
+            uuid: "u",
+        };
+        let e = http1.send(&config, &attempt).err().unwrap();
+        assert_eq!((e.failure, e.error.code()), (None, "decode"));
+        assert_eq!(server.accepted.load(Ordering::SeqCst), 0);
     }
 
     #[test]

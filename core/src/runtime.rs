@@ -110,7 +110,10 @@ thread_local! {
 /// The executor of the blocking faces: poll, park until woken, poll again.
 fn park_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
-    let waker = WAKER.with(Waker::clone);
+    // During thread-local destruction (a blocking call from a destructor) make one afresh.
+    let waker = WAKER
+        .try_with(Waker::clone)
+        .unwrap_or_else(|_| Waker::from(Arc::new(Unpark(thread::current()))));
     let mut cx = Context::from_waker(&waker);
     loop {
         if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {

@@ -1,13 +1,13 @@
 //! How the core's futures are driven, and the one thread the blocking faces own.
 //!
 //! **Blocking faces** (Rust `blocking`, C, Python's sync classes) have no async runtime at all.
-//! Their transport ([`crate::http1`]) does its I/O synchronously inside the request future, so
-//! [`block_on`] only polls that future on the calling thread and parks it when it waits for
+//! Their transport (`http1`) does its I/O synchronously inside the request future, so
+//! `block_on` only polls that future on the calling thread and parks it when it waits for
 //! another thread (a login a concurrent caller is running). Each caller drives its own request
 //! on its own connection; nobody queues behind a shared driver.
 //!
 //! **Background renewals** of blocking sessions run on one driver thread per process
-//! ([`spawn_background`]), started on first use and fed through a channel, never a thread per
+//! (`spawn_background`), started on first use and fed through a channel, never a thread per
 //! renewal. A caller only enqueues the job; it never waits for it while it has a valid token.
 //!
 //! **The async runtime** ([`async_runtime`]) is a small multi-thread runtime for async faces

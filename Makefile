@@ -73,14 +73,14 @@ fuzz:
 
 ## make bench: release builds, then tests/bench/run.py: every face against what its users would
 ## hand-roll (reqwest; requests/httpx; fetch/http.request; libcurl) in alternating rounds against
-## one release mock (mock on CPU 1, clients on CPU 0), the cached token, 1,000 cold callers, and
+## one release mock (mock and clients pinned to CPU 0), the cached token, 1,000 cold callers, and
 ## xpay-soak's resident memory after 1,000 and 100,000 logins. Prints one table and writes
-## BENCHMARKS.md; asserts nothing about speed. Not part of `make test`.
+## BENCHMARKS.md; asserts nothing about speed. Not part of `make test`. (run.py builds the Rust
+## bench itself, `cargo bench --no-run`, right before it starts measuring.)
 bench: BENCH_STARTED := $(shell date +%s)
 bench:
 	$(CARGO) build --release -p xpay-mock --bin xpay-mock
 	$(CARGO) build --release -p xpay-conformance -p xpay-auth --bins --example testee
-	$(CARGO) bench -p xpay-auth --bench calls --no-run
 	for face in $(FACES); do $(MAKE) -C bindings-$$face bench-build || exit 1; done
 	$(MAKE) -C bindings-c testees PROFILE=release
 	python3 tests/bench/run.py --started $(BENCH_STARTED) -- $(TARGET_DIR)/release/xpay-soak \

@@ -3,13 +3,13 @@
 alternating rounds, then one table, also written to BENCHMARKS.md. Standard library only.
 
     tests/bench/run.py [--rounds N] [--ms N] [--token-n N] [--logins N] [--only FACES]
-                       [--out FILE] [-- SOAK_COMMAND...]
+                       [--mock-cpu N] [--client-cpu N] [--out FILE] [-- SOAK_COMMAND...]
 
 The protocol (tests/bench/README.md): each face's program is run with `rows --ms N` once per
-round (round 1: rust python node c, round 2: the same again, ...; 5 rounds of 600 ms rows by default), then `token --n N` once and
-`cold FACE` once per face, and prints `BENCH {json}` lines. The mock runs pinned to CPU 1 and
-every bench program pinned to CPU 0 (`taskset`). Around each `cold` run the mock's own count of
-`POST /client/authenticate` is read. After `--`, the soak command (target/release/xpay-soak
+round (round 1: rust python node c, round 2: the same again, ...; 5 rounds of 600 ms rows by
+default), then `token --n N` once and `cold FACE` once per face, and prints `BENCH {json}`
+lines. The mock and every bench program run pinned to one CPU (`taskset -c 0`; README: why the
+same one). Around each `cold` run the mock's own count of `POST /client/authenticate` is read. After `--`, the soak command (target/release/xpay-soak
 with its --face arguments) is run with `--logins N` for resident memory after 1,000 and after N
 logins; its table is parsed, not re-measured.
 
@@ -37,16 +37,18 @@ ROOT = Path(__file__).resolve().parents[2]
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
 LOGIN_PATH = "/client/authenticate"
 USERNAME, SECRET_KEY = "demo@xpay.test", "demo-secret"
-MOCK_CPU, CLIENT_CPU = "1", "0"
 PROGRAM_TIMEOUT_S = 600
 
 
 def rust_bench() -> list[str]:
-    """The release `calls` bench executable (cargo builds it if needed; `make bench` did)."""
-    out = subprocess.run(
-        ["cargo", "bench", "-p", "xpay-auth", "--bench", "calls", "--no-run", "--message-format=json"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    ).stdout
+    """The release `calls` bench executable, built here (cargo's messages on stderr)."""
+    proc = subprocess.run(
+        ["cargo", "bench", "-p", "xpay-auth", "--bench", "calls", "--no-run", "--message-format=json-render-diagnostics"],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )
+    if proc.returncode != 0:
+        sys.exit("run.py: cargo bench -p xpay-auth --bench calls --no-run failed")
+    out = proc.stdout
     for line in out.splitlines():
         message = json.loads(line)
         if message.get("reason") == "compiler-artifact" and message.get("executable") and message["target"]["name"] == "calls":
@@ -74,7 +76,7 @@ def programs(only: list[str]) -> dict[str, tuple[list[str], list[str]]]:
 
 
 class Mock:
-    """The release xpay-mock, started once, pinned to MOCK_CPU; it exits when its stdin closes."""
+    """The release xpay-mock, started once, pinned; it exits when its stdin closes."""
 
     def __init__(self, pin: list[str]) -> None:
         binary = TARGET / "release/xpay-mock"
@@ -221,35 +223,36 @@ def main() -> int:
     parser.add_argument("--token-n", type=int, default=1_000_000)
     parser.add_argument("--logins", type=int, default=100_000, help="soak logins per face")
     parser.add_argument("--only", default="rust,python,node,c")
+    parser.add_argument("--mock-cpu", default="0", help="the CPU the mock is pinned to")
+    parser.add_argument("--client-cpu", default="0", help="the CPU every bench program is pinned to")
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     parser.add_argument("--command", default="make bench", help="the command recorded in --out")
     parser.add_argument("--started", type=float, help="Unix time the whole command started")
     parser.add_argument("soak", nargs="*", help="after --: the soak command")
     args = parser.parse_args()
-    started = time.time()
-    load_before = os.getloadavg()
-
-    pinned = shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2
+    pinned = shutil.which("taskset") is not None
     pin = lambda cpu: ["taskset", "-c", cpu] if pinned else []  # noqa: E731
     faces = programs(args.only.split(","))
-    mock = Mock(pin(MOCK_CPU))
+    started = time.time()
+    load_before = os.getloadavg()
+    mock = Mock(pin(args.mock_cpu))
     env = {**os.environ, "XPAY_BASE_URL": mock.url, "XPAY_MOCK_URL": mock.url,
            "XPAY_USERNAME": USERNAME, "XPAY_SECRET_KEY": SECRET_KEY}
-    print(f"mock at {mock.url}{' (CPU ' + MOCK_CPU + ')' if pinned else ''}; faces: {', '.join(faces)}", flush=True)
+    print(f"mock at {mock.url}{' (CPU ' + args.mock_cpu + ')' if pinned else ''}; faces: {', '.join(faces)}", flush=True)
     try:
         rounds = []
         for r in range(1, args.rounds + 1):
             figures: list[dict[str, Any]] = []
             for face, (command, _) in faces.items():
-                figures += run_program(pin(CLIENT_CPU) + command + ["rows", "--ms", str(args.ms)], env, f"round {r} {face}")
+                figures += run_program(pin(args.client_cpu) + command + ["rows", "--ms", str(args.ms)], env, f"round {r} {face}")
             rounds.append(figures)
         tokens: list[dict[str, Any]] = []
         colds: list[dict[str, Any]] = []
         for face, (command, cold_faces) in faces.items():
-            tokens += run_program(pin(CLIENT_CPU) + command + ["token", "--n", str(args.token_n)], env, f"token {face}")
+            tokens += run_program(pin(args.client_cpu) + command + ["token", "--n", str(args.token_n)], env, f"token {face}")
             for cold_face in cold_faces:
                 before = mock.logins()
-                (figure,) = run_program(pin(CLIENT_CPU) + command + ["cold", cold_face], env, f"cold {cold_face}")
+                (figure,) = run_program(pin(args.client_cpu) + command + ["cold", cold_face], env, f"cold {cold_face}")
                 figure["logins"] = mock.logins() - before
                 colds.append(figure)
     finally:
@@ -346,9 +349,13 @@ def main() -> int:
         "Machine:", *machine(),
         f"- load average at start / end: {load_before[0]:.2f} / {load_after[0]:.2f} (other work on the machine"
         " shows up as noise)", "",
-        ("Protocol: one release `xpay-mock --threads 1` pinned to CPU 1 (`taskset -c 1`), every bench program"
-         " pinned to CPU 0 (`taskset -c 0`; the 8-thread rows share that one CPU), release builds"
-         if pinned else "Protocol: NOT pinned (no taskset or one CPU); release builds") +
+        (f"Protocol: one release `xpay-mock --threads 1` pinned to CPU {args.mock_cpu}, every bench program"
+         f" pinned to CPU {args.client_cpu} (`taskset -c`; the 8-thread rows share that CPU), release builds"
+         + ("" if args.mock_cpu != args.client_cpu else
+            " (one CPU for both: with the mock on the other CPU every request and reply waits for a"
+            " sleeping vCPU to be woken, which cut the rates 5-7× and reordered the clients in a"
+            " test on this machine; tests/bench/README.md)")
+         if pinned else "Protocol: NOT pinned (no taskset); release builds") +
         f"; rounds alternate the faces and rows (A B C … A B C …, {args.rounds} rounds). The bench programs:"
         " core/benches/calls.rs, bindings-python/bench/bench.py, bindings-node/bench/calls.js,"
         " bindings-c/bench/bench.c; the protocol is tests/bench/README.md.", "",

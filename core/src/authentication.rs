@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::{HeaderMap, DATE};
+use http::header::{HeaderMap, DATE};
 
 use crate::redact::Redacted;
 

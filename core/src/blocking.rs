@@ -30,7 +30,7 @@ use crate::{Authentication, Credentials};
 pub struct Client {
     /// Requests through the blocking transport.
     inner: crate::Client,
-    /// The same client as the async face (reqwest, built on first use).
+    /// The same client as the async face (hyper on the caller's runtime).
     as_async: crate::Client,
 }
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use zeroize::Zeroizing;
@@ -13,7 +13,7 @@ use crate::config::{ClientBuilder, Config};
 use crate::credentials::Credentials;
 use crate::envelope::{self, Endpoint, Success};
 use crate::error::{Error, ErrorKind, Result};
-use crate::http1::Http1;
+use crate::http1::{AsyncHttp1, Http1, Target};
 use crate::retry::{self, Failure, Idempotency};
 use crate::scrub::Secrets;
 use crate::session::{Background, Session};
@@ -31,15 +31,14 @@ pub const LOGIN_PATH: &str = "/client/authenticate";
 pub struct Client {
     inner: Arc<Inner>,
     /// Requests go through the blocking transport (a handle of the blocking face), else
-    /// through reqwest on the caller's tokio runtime.
+    /// through the async transport on the caller's tokio runtime.
     blocking: bool,
 }
 
 struct Inner {
     config: Config,
-    /// The async pool (reqwest) and the process that built it: (pid, client). A blocking
-    /// client builds it only if its async face is used.
-    http: Mutex<Option<(u32, reqwest::Client)>>,
+    /// The async transport and its pool (hyper; it rebuilds its pool in a forked child).
+    http: AsyncHttp1,
     /// The blocking faces' transport and its pool (blocking clients only).
     http1: Option<Http1>,
     closed: AtomicBool,
@@ -57,11 +56,11 @@ impl Client {
     }
 
     pub(crate) fn from_config(config: Config) -> Result<Client> {
-        let http = build_http(&config)?;
+        let target = Arc::new(Target::new(&config)?);
         Ok(Client {
             inner: Arc::new(Inner {
                 config,
-                http: Mutex::new(Some((std::process::id(), http))),
+                http: AsyncHttp1::new(target),
                 http1: None,
                 closed: AtomicBool::new(false),
             }),
@@ -72,12 +71,12 @@ impl Client {
     /// A client of the blocking faces: its requests use the blocking HTTP/1.1 transport and
     /// complete synchronously inside their futures (see `runtime::block_on`).
     pub(crate) fn blocking_from_config(config: Config) -> Result<Client> {
-        let http1 = Http1::new(&config)?;
+        let target = Arc::new(Target::new(&config)?);
         Ok(Client {
             inner: Arc::new(Inner {
                 config,
-                http: Mutex::new(None),
-                http1: Some(http1),
+                http: AsyncHttp1::new(target.clone()),
+                http1: Some(Http1::with_target(target)),
                 closed: AtomicBool::new(false),
             }),
             blocking: true,
@@ -85,7 +84,7 @@ impl Client {
     }
 
     /// This client as the async face sees it: same configuration and close state, requests
-    /// through reqwest on the caller's runtime.
+    /// through the async transport on the caller's runtime.
     pub(crate) fn async_face(&self) -> Client {
         Client {
             inner: self.inner.clone(),
@@ -106,14 +105,8 @@ impl Client {
     /// Later requests fail with `invalid_argument`; closing twice is harmless.
     pub fn close(&self) {
         self.inner.closed.store(true, Ordering::Release);
-        // Dropping the pools closes their idle keep-alive connections now, not at process exit.
-        let http = self
-            .inner
-            .http
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        drop(http);
+        // Emptying the pools closes their idle keep-alive connections now, not at process exit.
+        self.inner.http.close();
         if let Some(http1) = &self.inner.http1 {
             http1.close();
         }
@@ -244,29 +237,7 @@ impl Client {
                 return Ok(Transport::Blocking(http1));
             }
         }
-        Ok(Transport::Async(self.http()?))
-    }
-
-    /// The async connection pool of this process; a forked child builds its own.
-    fn http(&self) -> Result<reqwest::Client> {
-        let pid = std::process::id();
-        let mut http = self
-            .inner
-            .http
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        match &*http {
-            Some((owner, client)) if *owner == pid => Ok(client.clone()),
-            // First use by a blocking client's async face, or a forked child (the parent's
-            // pool is leaked there, never dropped: its runtime's threads do not exist).
-            _ => {
-                let fresh = build_http(&self.inner.config)?;
-                if let Some(stale) = http.replace((pid, fresh.clone())) {
-                    std::mem::forget(stale);
-                }
-                Ok(fresh)
-            }
-        }
+        Ok(Transport::Async(&self.inner.http))
     }
 }
 
@@ -322,37 +293,6 @@ pub(crate) fn new_request_uuid() -> String {
     uuid::Builder::from_random_bytes(rand::random())
         .into_uuid()
         .to_string()
-}
-
-fn build_http(config: &Config) -> Result<reqwest::Client> {
-    let mut builder = reqwest::Client::builder()
-        .user_agent(&config.user_agent)
-        .timeout(config.timeout)
-        .connect_timeout(config.connect_timeout)
-        .tcp_nodelay(true)
-        .pool_idle_timeout(std::time::Duration::from_secs(50))
-        // A POST that moves money must never be replayed to another URL behind our back.
-        .redirect(reqwest::redirect::Policy::none());
-    if config.base_url.starts_with("http://") {
-        // Plain http is only ever loopback (checked in config); a proxy must not see it.
-        builder = builder.no_proxy();
-    }
-    if matches!(config.base.host(), Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost"))
-    {
-        // `localhost` is the loopback interface, whatever the system resolver would say.
-        let loopback = [
-            std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-            std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 0)),
-        ];
-        builder = builder.resolve_to_addrs("localhost", &loopback);
-    }
-    builder.build().map_err(|e| {
-        Error::new(
-            ErrorKind::Internal,
-            format!("could not set up the HTTP client: {e}"),
-        )
-        .with_source(e)
-    })
 }
 
 impl fmt::Debug for Client {

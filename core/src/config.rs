@@ -5,7 +5,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use reqwest::Url;
+use url::Url;
 
 use crate::error::{Error, Result};
 
@@ -183,7 +183,7 @@ impl Options {
             ));
         }
         let user_agent = self.user_agent.unwrap_or_else(|| user_agent_for("rust"));
-        if reqwest::header::HeaderValue::from_str(&user_agent).is_err() {
+        if http::header::HeaderValue::from_str(&user_agent).is_err() {
             return Err(Error::invalid_argument(
                 "the user agent must be printable ASCII without line breaks",
             ));

@@ -6,8 +6,8 @@
 
 use std::time::{Duration, SystemTime};
 
+use http::header::{HeaderMap, RETRY_AFTER};
 use rand::Rng;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
 
 /// `Retry-After` is honoured up to this long; a server asking for more gets this.
 pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
@@ -78,7 +78,7 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
+    use http::header::HeaderValue;
 
     #[test]
     fn login_retries_every_transient_failure() {

@@ -1,26 +1,28 @@
 //! One HTTP attempt: build the POST, send it, read the reply under the size cap, and say how
 //! it failed in the terms the retry policy needs. No decoding and no retrying happen here.
 //!
-//! Two transports carry attempts: reqwest on tokio for the async faces, and the blocking
-//! faces' own HTTP/1.1 client ([`crate::http1`]), whose attempt runs synchronously on the
-//! calling thread. Both go through [`send`], so spans, log lines and error shapes are one.
+//! Two transports carry attempts, both HTTP/1.1 clients of our own ([`crate::http1`]): hyper's
+//! client connections on the caller's tokio runtime for the async faces, and the blocking
+//! faces' client, whose attempt runs synchronously on the calling thread. Both go through
+//! [`send`], so spans, log lines and error shapes are one.
 
 use std::time::{Duration, Instant};
 
 use tracing::Instrument;
 
-use bytes::{Bytes, BytesMut};
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
+use bytes::Bytes;
+use http::HeaderMap;
 
 use crate::config::Config;
-use crate::error::{Error, ErrorKind};
-use crate::http1::Http1;
+use crate::error::Error;
+use crate::http1::{AsyncHttp1, Http1};
 use crate::retry::Failure;
 
 /// What carries a client's attempts.
 pub(crate) enum Transport<'a> {
-    /// reqwest's pool, on the caller's tokio runtime.
-    Async(reqwest::Client),
+    /// hyper's client connections and their pool; each connection's task runs on the
+    /// runtime of the caller that opened it.
+    Async(&'a AsyncHttp1),
     /// The blocking HTTP/1.1 client: an attempt never pends, so the request future completes
     /// in one poll on the calling thread.
     Blocking(&'a Http1),
@@ -76,7 +78,7 @@ pub(crate) async fn send(
     let started = Instant::now();
     let result = async {
         match transport {
-            Transport::Async(http) => exchange(http, config, &attempt).await,
+            Transport::Async(http) => http.send(config, &attempt).await,
             Transport::Blocking(http1) => http1.send(config, &attempt),
         }
     }
@@ -100,30 +102,6 @@ pub(crate) async fn send(
     })
 }
 
-/// Sends the request and reads the reply.
-async fn exchange(
-    http: &reqwest::Client,
-    config: &Config,
-    attempt: &Attempt<'_>,
-) -> Result<Reply, AttemptError> {
-    let mut request = http
-        .post(config.url_for(attempt.path))
-        .header(CONTENT_TYPE, "application/json")
-        .header("uuid", attempt.uuid)
-        .body(attempt.body.clone());
-    if let Some(token) = attempt.bearer {
-        // Marked sensitive: HTTP libraries leave it out of their debug output.
-        let mut value =
-            HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| bad_token())?;
-        value.set_sensitive(true);
-        request = request.header(AUTHORIZATION, value);
-    }
-    match request.send().await {
-        Ok(response) => read(response, config.max_body_bytes).await,
-        Err(e) => Err(classify(e)),
-    }
-}
-
 /// A bearer token that cannot be a header value (a line break would let it forge headers): the
 /// login reply that carried it was unusable. Nothing is sent.
 pub(crate) fn bad_token() -> AttemptError {
@@ -141,84 +119,4 @@ pub(crate) fn is_header_value(value: &str) -> bool {
     value
         .bytes()
         .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
-}
-
-/// Reads the body, refusing more than `max` bytes (checked against `Content-Length` first, then
-/// while streaming, so a huge reply never sits in memory).
-///
-/// Only a 200 reply must be a whole envelope, so only there is an oversize body a `decode`
-/// error. Any other status decides by itself (e.g. a proxy's huge 502 page is still a 502, and
-/// retried as one): its body is cut at the limit.
-async fn read(mut response: reqwest::Response, max: usize) -> Result<Reply, AttemptError> {
-    let status = response.status().as_u16();
-    let too_large = || AttemptError {
-        failure: None,
-        error: Error::decode(format!("the reply is larger than the {max}-byte limit"))
-            .with_status(status),
-    };
-    let declared = response
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let mut body = BytesMut::with_capacity(declared.unwrap_or(0).min(max as u64) as usize);
-    if declared.is_some_and(|len| len > max as u64) {
-        if status == 200 {
-            return Err(too_large());
-        }
-    } else {
-        while let Some(chunk) = response.chunk().await.map_err(classify)? {
-            if body.len() + chunk.len() > max {
-                if status == 200 {
-                    return Err(too_large());
-                }
-                body.extend_from_slice(&chunk[..max - body.len()]);
-                break;
-            }
-            body.extend_from_slice(&chunk);
-        }
-    }
-    Ok(Reply {
-        status,
-        headers: std::mem::take(response.headers_mut()),
-        body: body.freeze(),
-    })
-}
-
-/// Maps a transport failure to an error code and to what the retry policy needs to know.
-fn classify(e: reqwest::Error) -> AttemptError {
-    let (failure, kind, what) = if e.is_timeout() {
-        (
-            Failure::TimedOut,
-            ErrorKind::Timeout,
-            "the request timed out",
-        )
-    } else if e.is_connect() {
-        (
-            Failure::NotSent,
-            ErrorKind::Connection,
-            "could not connect to the server",
-        )
-    } else {
-        (
-            Failure::Broken,
-            ErrorKind::Connection,
-            "the connection failed",
-        )
-    };
-    // reqwest's message names the URL, never headers or bodies, so it carries no secret.
-    let detail = root_cause(&e);
-    let error = Error::new(kind, format!("{what}: {detail}")).with_source(e);
-    AttemptError {
-        failure: Some(failure),
-        error,
-    }
-}
-
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = e;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    cause.to_string()
 }

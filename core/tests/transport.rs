@@ -1,6 +1,7 @@
-//! The blocking faces' transport through the public API, against the in-process mock: keep-alive
-//! reuse, idle-closed connections, the body cap, timeouts, threads that each drive their own
-//! request, and the one background renewal thread. (Framing details, chunked bodies, HTTP/1.0,
+//! Both transports through the public API, against the in-process mock: keep-alive reuse,
+//! idle-closed connections, the body cap, timeouts, threads that each drive their own request,
+//! the one background renewal thread, and the async face's idle-closed connections, mock
+//! restarts and runtimes that end. (Framing details, chunked bodies, HTTP/1.0,
 //! `Connection: close` and the re-send of an unsent request are unit tests in `src/http1`.)
 
 use std::collections::HashMap;
@@ -255,4 +256,125 @@ fn localhost_reaches_the_loopback_server_in_both_faces() {
     let client = xpay_auth::Client::builder().base_url(&url).build().unwrap();
     assert!(rt.block_on(client.authenticate(&creds())).is_ok());
     assert_eq!(mock.request_count("/client/authenticate"), 2);
+}
+
+fn async_client(mock: &MockServer) -> xpay_auth::Client {
+    xpay_auth::Client::builder()
+        .base_url(mock.base_url())
+        .max_retries(0)
+        .build()
+        .unwrap()
+}
+
+/// The tests below run on a current-thread runtime and wait for the mock with the runtime
+/// blocked: a connection's task cannot run then, so hyper has not seen the server's FIN when the
+/// next request takes a connection (what a loaded machine does to a multi-thread runtime).
+#[tokio::test]
+async fn async_face_sequential_calls_share_one_connection() {
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    let session = async_client(&mock).session(creds());
+    for i in 0..20 {
+        assert_eq!(session.call("/client/echo", &i).await.unwrap(), json!(i));
+    }
+    assert_eq!(mock.connections().accepted, 1);
+    assert_eq!(mock.request_count("/client/echo"), 20);
+}
+
+#[tokio::test]
+async fn async_face_never_uses_a_connection_the_server_closed_while_idle() {
+    let mock = MockServer::start(MockConfig {
+        idle_timeout_ms: Some(100),
+        ..MockConfig::default()
+    })
+    .unwrap();
+    let session = async_client(&mock).session(creds());
+    for round in 1..=3u64 {
+        assert_eq!(
+            session.call("/client/echo", &round).await.unwrap(),
+            json!(round)
+        );
+        wait_for("the idle close", || mock.connections().idle_closed >= round);
+    }
+    assert_eq!(session.call("/client/echo", &4).await.unwrap(), json!(4));
+    // One request per call (no retries allowed): none went out on a dead connection.
+    assert_eq!(mock.request_count("/client/echo"), 4);
+    assert_eq!(mock.request_count("/client/authenticate"), 1);
+    assert_eq!(mock.connections().accepted, 4);
+}
+
+#[tokio::test]
+async fn async_face_recovers_from_a_mock_restart_without_a_retry() {
+    let mut mock = MockServer::start(MockConfig::default()).unwrap();
+    let session = async_client(&mock).session(creds());
+    assert_eq!(session.call("/client/echo", &1).await.unwrap(), json!(1));
+    assert_eq!(session.call("/client/echo", &2).await.unwrap(), json!(2));
+    for round in 0..2 {
+        // Every connection is closed when this returns.
+        mock.restart().unwrap();
+        assert_eq!(
+            session.call("/client/echo", &(3 + round)).await.unwrap(),
+            json!(3 + round)
+        );
+    }
+    assert_eq!(mock.request_count("/client/echo"), 4);
+    assert_eq!(mock.request_count("/client/authenticate"), 1);
+}
+
+#[test]
+fn async_face_connections_of_an_ended_runtime_are_not_used() {
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    let client = async_client(&mock);
+    for _ in 0..3 {
+        // Each runtime ends with its connection tasks: the next one must open its own.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        assert!(rt.block_on(client.authenticate(&creds())).is_ok());
+    }
+    assert_eq!(mock.request_count("/client/authenticate"), 3);
+    assert_eq!(mock.connections().accepted, 3);
+}
+
+#[tokio::test]
+async fn async_face_body_cap_refuses_a_200_and_cuts_other_statuses() {
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    let client = xpay_auth::Client::builder()
+        .base_url(mock.base_url())
+        .max_retries(0)
+        .max_body_bytes(64 * 1024)
+        .build()
+        .unwrap();
+    let ok = json!({"success": {"message": "OK", "data": 1}});
+    mock.queue(
+        "/client/authenticate",
+        vec![
+            Reply::json(ok.clone()).with_pad_bytes(64 * 1024),
+            Reply::text("x".repeat(200 * 1024)).with_status(502),
+        ],
+    );
+    let e = client.authenticate(&creds()).await.unwrap_err();
+    assert_eq!((e.code(), e.status()), ("decode", Some(200)), "{e}");
+    let e = client.authenticate(&creds()).await.unwrap_err();
+    assert_eq!((e.code(), e.status()), ("http_status", Some(502)), "{e}");
+    assert!(client.authenticate(&creds()).await.is_ok());
+    assert_eq!(mock.request_count("/client/authenticate"), 3);
+}
+
+#[tokio::test]
+async fn async_face_timeout_is_a_timeout_and_a_call_is_not_retried_after_it() {
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    let client = xpay_auth::Client::builder()
+        .base_url(mock.base_url())
+        .timeout(Duration::from_millis(200))
+        .retry_backoff(Duration::from_millis(1))
+        .build()
+        .unwrap();
+    let session = client.session(creds());
+    session.access_token().await.unwrap();
+    let slow = Reply::json(json!({"success": {"message": "OK", "data": 1}})).with_delay_ms(1_000);
+    mock.queue("/client/echo", vec![slow.clone(), slow.clone(), slow]);
+    let e = session.call("/client/echo", &1).await.unwrap_err();
+    assert_eq!(e.code(), "timeout", "{e}");
+    assert_eq!(mock.request_count("/client/echo"), 1);
 }

@@ -3,7 +3,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -140,14 +140,7 @@ impl Conn {
     /// keep-alive socket must have nothing to say. Readable (the server's FIN, or bytes nobody
     /// asked for), hung up or in error: the server is done with it.
     pub(crate) fn is_alive(&self) -> bool {
-        let mut fd = libc::pollfd {
-            fd: self.tcp().as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd, a zero timeout; the socket stays open for the call.
-        let ready = unsafe { libc::poll(&mut fd, 1, 0) };
-        ready == 0
+        idle_socket_alive(self.tcp().as_raw_fd())
     }
 
     /// Sets the read (or write) timeout so that a blocking call cannot outlast `left`, touching
@@ -292,6 +285,21 @@ impl Read for Reader<'_> {
             }
         }
     }
+}
+
+/// The check before reusing an idle keep-alive socket (both pools make it): polled with a zero
+/// timeout it must have nothing to say. Readable (the server's FIN, or bytes nobody asked for),
+/// hung up or in error: the server is done with it.
+pub(crate) fn idle_socket_alive(fd: RawFd) -> bool {
+    let mut fd = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one pollfd on the stack, a zero timeout; a closed fd is reported (POLLNVAL),
+    // never an error that touches memory.
+    let ready = unsafe { libc::poll(&mut fd, 1, 0) };
+    ready == 0
 }
 
 /// Time left before `deadline`, `None` once it passed.

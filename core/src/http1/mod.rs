@@ -12,8 +12,11 @@
 //! The pool is tagged with the pid that filled it: a forked child closes its copies of the
 //! parent's sockets instead of sharing them.
 
+mod async_pool;
 mod conn;
 mod response;
+
+pub(crate) use self::async_pool::AsyncHttp1;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -36,8 +39,16 @@ const MAX_IDLE: usize = 64;
 /// An idle connection older than this is closed rather than reused (as the async pool does).
 const IDLE_LIMIT: Duration = Duration::from_secs(50);
 
-/// A client's blocking transport: where to connect, TLS settings and the idle pool.
+/// A client's blocking transport: where to connect ([`Target`], shared with the async
+/// transport) and the idle pool.
 pub(crate) struct Http1 {
+    target: Arc<Target>,
+    pool: Mutex<Pool>,
+    closed: AtomicBool,
+}
+
+/// Where a client's requests go, and the TLS settings: the same for both transports.
+pub(crate) struct Target {
     /// The host as the URL names it (for the resolver) and the port.
     host: String,
     port: u16,
@@ -49,8 +60,6 @@ pub(crate) struct Http1 {
     /// The base URL's path without its trailing slash: request targets are this plus the path.
     base_path: String,
     tls: Option<Tls>,
-    pool: Mutex<Pool>,
-    closed: AtomicBool,
 }
 
 /// The TLS settings and the name the certificate must carry.
@@ -68,7 +77,25 @@ struct Pool {
 }
 
 impl Http1 {
+    #[cfg(test)]
     pub(crate) fn new(config: &Config) -> Result<Http1, Error> {
+        Ok(Http1::with_target(Arc::new(Target::new(config)?)))
+    }
+
+    pub(crate) fn with_target(target: Arc<Target>) -> Http1 {
+        Http1 {
+            target,
+            pool: Mutex::new(Pool {
+                pid: std::process::id(),
+                idle: Vec::new(),
+            }),
+            closed: AtomicBool::new(false),
+        }
+    }
+}
+
+impl Target {
+    pub(crate) fn new(config: &Config) -> Result<Target, Error> {
         let url = &config.base;
         let setup = |what: &str| {
             Error::new(
@@ -106,7 +133,7 @@ impl Http1 {
             "https" => Some(Tls(tls_config().map_err(|e| setup(&e.to_string()))?, name)),
             _ => None,
         };
-        Ok(Http1 {
+        Ok(Target {
             base_path: url.path().trim_end_matches('/').to_owned(),
             host: host_str
                 .trim_start_matches('[')
@@ -116,14 +143,22 @@ impl Http1 {
             fixed,
             authority,
             tls,
-            pool: Mutex::new(Pool {
-                pid: std::process::id(),
-                idle: Vec::new(),
-            }),
-            closed: AtomicBool::new(false),
         })
     }
 
+    /// The request target (origin form) for `path`. A path of characters a URL keeps as they
+    /// are is appended as is; anything else goes through the URL parser's percent-encoding
+    /// (`Config::url_for`).
+    pub(crate) fn request_target(&self, config: &Config, path: &str) -> String {
+        if path.bytes().all(plain_path_byte) {
+            [self.base_path.as_str(), path].concat()
+        } else {
+            config.url_for(path)[url::Position::BeforePath..].to_owned()
+        }
+    }
+}
+
+impl Http1 {
     /// Closes the idle connections now; no request goes out after this.
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::Release);
@@ -204,21 +239,11 @@ impl Http1 {
     /// The request head and body in one buffer, wiped when dropped (it holds the secret key
     /// of a login, the bearer token of a call).
     fn request(&self, config: &Config, attempt: &Attempt<'_>) -> Zeroizing<Vec<u8>> {
-        // A path of characters a URL keeps as they are is appended as is; anything else goes
-        // through the URL parser's percent-encoding (`Config::url_for`), as the async path does.
-        let parsed;
-        let joined;
-        let target = if attempt.path.bytes().all(plain_path_byte) {
-            joined = [self.base_path.as_str(), attempt.path].concat();
-            joined.as_str()
-        } else {
-            parsed = config.url_for(attempt.path);
-            &parsed[url::Position::BeforePath..]
-        };
+        let target = self.target.request_target(config, attempt.path);
         let mut out = Vec::with_capacity(256 + target.len() + attempt.body.len());
         let mut put = |parts: &[&[u8]]| parts.iter().for_each(|p| out.extend_from_slice(p));
         put(&[b"POST ", target.as_bytes(), b" HTTP/1.1\r\nhost: "]);
-        put(&[self.authority.as_bytes(), b"\r\nuser-agent: "]);
+        put(&[self.target.authority.as_bytes(), b"\r\nuser-agent: "]);
         put(&[config.user_agent.as_bytes(), b"\r\naccept: */*\r\n"]);
         put(&[
             b"content-type: application/json\r\nuuid: ",
@@ -235,22 +260,22 @@ impl Http1 {
 
     fn connect(&self, config: &Config, deadline: Instant) -> Result<Conn, AttemptError> {
         let resolved;
-        let addrs = match &self.fixed {
+        let addrs = match &self.target.fixed {
             Some(addrs) => addrs,
             None => {
-                resolved = (self.host.as_str(), self.port)
+                resolved = (self.target.host.as_str(), self.target.port)
                     .to_socket_addrs()
                     .map(Iterator::collect::<Vec<_>>)
                     .map_err(|e| {
                         connect_failed(ConnectError::Failed(
-                            format!("could not resolve {}: {e}", self.host),
+                            format!("could not resolve {}: {e}", self.target.host),
                             Some(e),
                         ))
                     })?;
                 &resolved
             }
         };
-        let tls = self.tls.as_ref().map(|Tls(c, n)| (c, n));
+        let tls = self.target.tls.as_ref().map(|Tls(c, n)| (c, n));
         Conn::connect(addrs, config.connect_timeout, deadline, tls).map_err(connect_failed)
     }
 
@@ -441,13 +466,13 @@ mod tests {
     /// A bare HTTP/1.1 server answering every request with `reply(n)` (n counts requests from
     /// 0); it closes a connection after a reply containing `Connection: close` or starting
     /// with `HTTP/1.0`, and never closes one itself otherwise (not even when the client does).
-    struct Raw {
-        url: String,
-        accepted: Arc<AtomicUsize>,
-        requests: Arc<AtomicUsize>,
+    pub(super) struct Raw {
+        pub url: String,
+        pub accepted: Arc<AtomicUsize>,
+        pub requests: Arc<AtomicUsize>,
     }
 
-    fn raw(reply: fn(usize) -> Vec<u8>) -> Raw {
+    pub(super) fn raw(reply: fn(usize) -> Vec<u8>) -> Raw {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let accepted = Arc::new(AtomicUsize::new(0));
@@ -511,7 +536,7 @@ mod tests {
         }
     }
 
-    fn config_for(url: &str) -> (Config, Http1) {
+    pub(super) fn config_for(url: &str) -> (Config, Http1) {
         let config = ClientBuilder::<crate::Client>::new()
             .base_url(url)
             .timeout(Duration::from_secs(10))
@@ -709,7 +734,7 @@ mod tests {
 
     /// [`raw`] behind TLS, with the test certificate for `localhost` (testdata/, signed by
     /// testdata/ca.pem).
-    fn raw_tls(reply: fn(usize) -> Vec<u8>) -> Raw {
+    pub(super) fn raw_tls(reply: fn(usize) -> Vec<u8>) -> Raw {
         use rustls::pki_types::pem::PemObject;
         use rustls::pki_types::{CertificateDer, PrivateKeyDer};
         let certs = CertificateDer::pem_slice_iter(include_bytes!("testdata/server.pem"))
@@ -753,7 +778,7 @@ mod tests {
     }
 
     /// The client's TLS settings trusting the test CA only.
-    fn trust_test_ca(http1: &mut Http1) {
+    pub(super) fn trust_test_ca(http1: &mut Http1) {
         use rustls::pki_types::pem::PemObject;
         use rustls::pki_types::CertificateDer;
         let mut roots = rustls::RootCertStore::empty();
@@ -766,8 +791,9 @@ mod tests {
                 .unwrap()
                 .with_root_certificates(roots)
                 .with_no_client_auth();
-        let name = http1.tls.take().unwrap().1;
-        http1.tls = Some(Tls(Arc::new(config), name));
+        let target = Arc::get_mut(&mut http1.target).unwrap();
+        let name = target.tls.take().unwrap().1;
+        target.tls = Some(Tls(Arc::new(config), name));
     }
 
     #[test]
@@ -852,20 +878,20 @@ mod tests {
             .into_config()
             .unwrap();
         let http1 = Http1::new(&config).unwrap();
-        let fixed = http1.fixed.unwrap();
+        let fixed = http1.target.fixed.clone().unwrap();
         assert_eq!(fixed.len(), 2);
         assert!(fixed
             .iter()
             .all(|a| a.ip().is_loopback() && a.port() == 8080));
-        assert_eq!(http1.authority, "localhost:8080");
+        assert_eq!(http1.target.authority, "localhost:8080");
         let config = ClientBuilder::<crate::Client>::new()
             .base_url("https://apis.example.test")
             .into_config()
             .unwrap();
         let http1 = Http1::new(&config).unwrap();
-        assert!(http1.fixed.is_none() && http1.tls.is_some());
+        assert!(http1.target.fixed.is_none() && http1.target.tls.is_some());
         assert_eq!(
-            (http1.authority.as_str(), http1.port),
+            (http1.target.authority.as_str(), http1.target.port),
             ("apis.example.test", 443)
         );
     }

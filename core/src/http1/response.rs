@@ -5,7 +5,7 @@
 use std::io::{self, Read};
 
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use http::header::{HeaderMap, HeaderName, HeaderValue};
 
 /// A head larger than this is refused (hyper's default limit is about as large).
 const MAX_HEAD: usize = 64 * 1024;

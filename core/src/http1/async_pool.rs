@@ -40,6 +40,9 @@ pub(crate) struct AsyncHttp1 {
     target: Arc<Target>,
     pool: Mutex<Pool>,
     closed: AtomicBool,
+    /// Tests turn the poll check off to reach hyper's own unsent-request path.
+    #[cfg(test)]
+    skip_poll: AtomicBool,
 }
 
 struct Pool {
@@ -61,7 +64,7 @@ impl Conn {
     ///
     /// A connection whose task is gone (it closed, or its runtime shut down) reads as closed,
     /// so the wait never outlives it; the caller bounds it by the request's deadline anyway.
-    async fn usable(&mut self) -> bool {
+    async fn usable(&mut self, poll: bool) -> bool {
         if self.idle_since.elapsed() >= IDLE_LIMIT || self.sender.is_closed() {
             return false;
         }
@@ -71,7 +74,7 @@ impl Conn {
         // The task still holds the socket while hyper calls it open (a race with its closing
         // only makes the poll answer for another fd: at worst a good entry is dropped, or the
         // request comes back unsent and goes out on a fresh connection).
-        idle_socket_alive(self.fd)
+        !poll || idle_socket_alive(self.fd)
     }
 }
 
@@ -84,6 +87,8 @@ impl AsyncHttp1 {
                 idle: Vec::new(),
             }),
             closed: AtomicBool::new(false),
+            #[cfg(test)]
+            skip_poll: AtomicBool::new(false),
         }
     }
 
@@ -369,7 +374,11 @@ impl AsyncHttp1 {
         loop {
             let mut conn = self.pool(pid).idle.pop()?;
             // Checked outside the lock: never while others wait.
-            if conn.usable().await {
+            #[cfg(not(test))]
+            let poll = true;
+            #[cfg(test)]
+            let poll = !self.skip_poll.load(Ordering::Relaxed);
+            if conn.usable(poll).await {
                 return Some(conn);
             }
         }
@@ -633,6 +642,125 @@ mod tests {
         );
         assert_eq!(server.accepted.load(Ordering::SeqCst), 2);
         assert_eq!(server.requests.load(Ordering::SeqCst), 2);
+    }
+
+    /// One login on a keep-alive connection, which the server then closes while the runtime
+    /// is blocked (hyper has not seen the FIN), and a second login: its reply, the requests the
+    /// server read, the connections it accepted.
+    async fn login_after_a_close_hyper_missed(
+        skip_poll: bool,
+    ) -> (Result<Reply, AttemptError>, usize, usize) {
+        use std::io::{Read, Write};
+        use std::sync::atomic::AtomicUsize;
+        use std::sync::mpsc;
+
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (close, close_rx) = mpsc::channel::<()>();
+        let (closed_tx, closed) = mpsc::channel::<()>();
+        let requests = Arc::new(AtomicUsize::new(0));
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let (r, a) = (requests.clone(), accepted.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let first = a.fetch_add(1, Ordering::SeqCst) == 0;
+                let mut data = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    // One request: the head, then Content-Length bytes.
+                    let whole = loop {
+                        if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                            let head = String::from_utf8_lossy(&data[..i]).to_ascii_lowercase();
+                            let length: usize = head
+                                .lines()
+                                .find_map(|l| l.strip_prefix("content-length:"))
+                                .map_or(0, |v| v.trim().parse().unwrap());
+                            if data.len() >= i + 4 + length {
+                                data.drain(..i + 4 + length);
+                                break true;
+                            }
+                        }
+                        match stream.read(&mut chunk) {
+                            Ok(0) | Err(_) => break false,
+                            Ok(n) => data.extend_from_slice(&chunk[..n]),
+                        }
+                    };
+                    if !whole {
+                        break;
+                    }
+                    r.fetch_add(1, Ordering::SeqCst);
+                    stream
+                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                        .unwrap();
+                    if first {
+                        // Keep-alive as far as the reply says; closed when the test says.
+                        close_rx.recv().unwrap();
+                        break;
+                    }
+                }
+                drop(stream);
+                if first {
+                    closed_tx.send(()).unwrap();
+                }
+            }
+        });
+        let (config, http) = async_for(&url);
+        http.skip_poll.store(skip_poll, Ordering::Relaxed);
+        assert_eq!(ok_body(login(&config, &http).await), (200, "ok".into()));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        // The connection's task finishes the exchange: the pooled entry becomes ready.
+        while !http.pool(std::process::id()).idle[0].sender.is_ready() {
+            assert!(
+                Instant::now() < deadline,
+                "the connection never became ready"
+            );
+            tokio::task::yield_now().await;
+        }
+        // From here the runtime is blocked until the next request: hyper cannot see the FIN.
+        close.send(()).unwrap();
+        closed.recv().unwrap();
+        {
+            let pool = http.pool(std::process::id());
+            while idle_socket_alive(pool.idle[0].fd) {
+                assert!(
+                    Instant::now() < deadline,
+                    "the closed socket still polls alive"
+                );
+                std::thread::yield_now();
+            }
+            assert!(!pool.idle[0].sender.is_closed());
+        }
+        let reply = login(&config, &http).await;
+        (
+            reply,
+            requests.load(Ordering::SeqCst),
+            accepted.load(Ordering::SeqCst),
+        )
+    }
+
+    #[tokio::test]
+    async fn the_poll_sends_a_request_past_a_close_hyper_has_not_seen() {
+        let (reply, requests, accepted) = login_after_a_close_hyper_missed(false).await;
+        assert_eq!(ok_body(reply), (200, "ok".into()));
+        assert_eq!((requests, accepted), (2, 2));
+    }
+
+    /// Why the poll is there: hyper alone writes the request onto the closed connection (its
+    /// task writes before it reads the FIN), and then it may not be sent again.
+    #[tokio::test]
+    async fn without_the_poll_hyper_loses_the_request_on_a_close_it_has_not_seen() {
+        let (reply, requests, accepted) = login_after_a_close_hyper_missed(true).await;
+        let e = reply.err().unwrap();
+        assert_eq!(
+            (e.failure, e.error.code()),
+            (Some(Failure::Broken), "connection")
+        );
+        assert_eq!(
+            e.error.message(),
+            "the connection failed: connection closed before message completed"
+        );
+        assert_eq!((requests, accepted), (1, 1));
     }
 
     #[tokio::test]

@@ -343,6 +343,9 @@ impl AsyncHttp1 {
         let Some(stream) = stream else {
             return Err(connect_failed(match last {
                 Some(e) if !timed_out => ConnectError::Failed(e.to_string(), Some(e)),
+                None if !timed_out && addrs.is_empty() => {
+                    ConnectError::Failed(format!("{} resolved to no address", target.host), None)
+                }
                 _ => ConnectError::TimedOut("connect timed out".into()),
             }));
         };

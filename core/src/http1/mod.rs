@@ -67,7 +67,7 @@ struct Tls(Arc<ClientConfig>, ServerName<'static>);
 
 // The config is immutable once built (its session cache is behind its own lock), so a client
 // seen again after a caught panic is as good as before: keep `Client` unwind-safe, as it was
-// with reqwest underneath.
+// before the own transports.
 impl std::panic::UnwindSafe for Tls {}
 impl std::panic::RefUnwindSafe for Tls {}
 
@@ -321,7 +321,8 @@ fn plain_path_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"-._~!$&()*+,;=:@/%?".contains(&b)
 }
 
-/// rustls with the ring provider and the webpki roots, as reqwest's `rustls-tls` uses.
+/// rustls with the ring provider and the webpki roots (what reqwest's `rustls-tls` used): one
+/// config per client, shared by both transports.
 fn tls_config() -> Result<Arc<ClientConfig>, rustls::Error> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());

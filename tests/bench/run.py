@@ -71,6 +71,13 @@ def programs(only: list[str]) -> dict[str, tuple[list[str], list[str]]]:
     return {face: (command(), cold) for face, (command, cold) in every.items() if face in only}
 
 
+def node_module() -> dict[str, str]:
+    """The release Node module's private copy (bindings-node's bench-build), for napi-rs's
+    loader: bindings-node/*.node is rebuilt in debug by other targets (`make build`)."""
+    copy = TARGET / "bench/xpay-auth.node"
+    return {"NAPI_RS_NATIVE_LIBRARY_PATH": str(copy)} if copy.exists() else {}
+
+
 # ---------------------------------------------------------------------------------------------
 # The mock and the programs
 
@@ -239,7 +246,7 @@ def main() -> int:
     load_before = os.getloadavg()
     mock = Mock(pin(args.mock_cpu))
     env = {**os.environ, "XPAY_BASE_URL": mock.url, "XPAY_MOCK_URL": mock.url,
-           "XPAY_USERNAME": USERNAME, "XPAY_SECRET_KEY": SECRET_KEY}
+           "XPAY_USERNAME": USERNAME, "XPAY_SECRET_KEY": SECRET_KEY, **node_module()}
     print(f"mock at {mock.url}{' (CPU ' + args.mock_cpu + ')' if pinned else ''}; faces: {', '.join(faces)}", flush=True)
     try:
         rounds = []
@@ -266,7 +273,8 @@ def main() -> int:
         command = args.soak + ["--logins", str(args.logins), "--calls", "640"]
         print(f"  soak: {shlex.join(command)}", flush=True)
         t0 = time.monotonic()
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=PROGRAM_TIMEOUT_S)
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=PROGRAM_TIMEOUT_S,
+                              env={**os.environ, **node_module()})
         soak_rows = parse_soak(proc.stdout)
         soak_note = f"exit {proc.returncode}, {time.monotonic() - t0:.0f} s"
         print(f"  soak: {soak_note}", flush=True)

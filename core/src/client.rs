@@ -125,17 +125,13 @@ impl Client {
         credentials.validate()?;
         let body = login_body(credentials)?;
         let secrets = [credentials.secret_key()];
+        let secrets = Secrets::new(&secrets);
         let success = self
-            .post(
-                Endpoint::Login,
-                LOGIN_PATH,
-                &body,
-                None,
-                None,
-                Secrets::new(&secrets),
-            )
+            .post(Endpoint::Login, LOGIN_PATH, &body, None, None, secrets)
             .await?;
-        envelope::authentication(success, credentials.is_api())
+        // A reply that decoded as a success can still be unusable (fields missing or wrong):
+        // that error quotes the reply's uuid, server text like any other.
+        envelope::authentication(success, credentials.is_api()).map_err(|e| secrets.error(e))
     }
 
     /// A session for one account: a token cache that logs in when needed.

@@ -129,9 +129,7 @@ impl Client {
         let success = self
             .post(Endpoint::Login, LOGIN_PATH, &body, None, None, secrets)
             .await?;
-        // A reply that decoded as a success can still be unusable (fields missing or wrong):
-        // that error quotes the reply's uuid, server text like any other.
-        envelope::authentication(success, credentials.is_api()).map_err(|e| secrets.error(e))
+        envelope::authentication(success, credentials.is_api(), secrets)
     }
 
     /// A session for one account: a token cache that logs in when needed.

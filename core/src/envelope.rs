@@ -212,7 +212,17 @@ fn string_field(map: &Map<String, Value>, key: &str) -> Option<String> {
 ///
 /// A token whose lifetime is zero or less (`expiresAt` not after the reply's `Date`, or without
 /// one not after the local clock) is a `decode` error: it would be dead on arrival.
-pub(crate) fn authentication(success: Success, requested_is_api: bool) -> Result<Authentication> {
+///
+/// The error quotes the reply's uuid, server text like any other: it is scrubbed of `secrets`.
+pub(crate) fn authentication(
+    success: Success,
+    requested_is_api: bool,
+    secrets: Secrets<'_>,
+) -> Result<Authentication> {
+    login_fields(success, requested_is_api).map_err(|e| secrets.error(e))
+}
+
+fn login_fields(success: Success, requested_is_api: bool) -> Result<Authentication> {
     // The token's lifetime runs from now, on the monotonic clock.
     let received = std::time::Instant::now();
     let local = crate::authentication::wall_clock_ms();
@@ -318,7 +328,7 @@ mod tests {
 
     fn decode_login(body: &Value) -> Result<Authentication> {
         let bytes = serde_json::to_vec(body).unwrap();
-        authentication(
+        login_fields(
             dated(decode(Endpoint::Login, 200, &bytes, SENT, NONE)?),
             true,
         )
@@ -336,7 +346,7 @@ mod tests {
     fn a_lifetime_of_zero_or_less_is_a_decode_error() {
         let bytes = serde_json::to_vec(&login_body(true)).unwrap();
         let success = decode(Endpoint::Login, 200, &bytes, SENT, NONE).unwrap();
-        let a = authentication(dated(success.clone()), true).unwrap();
+        let a = login_fields(dated(success.clone()), true).unwrap();
         assert_eq!(
             a.expires_at(),
             1783077877510,
@@ -345,7 +355,7 @@ mod tests {
         // The local clock is past that Date's second: its last millisecond counts.
         assert_eq!(a.lifetime_ms, 3_599_001);
         for date in [Some(1783077877510), Some(1783077877510 + 60_000)] {
-            let e = authentication(
+            let e = login_fields(
                 Success {
                     date,
                     ..success.clone()
@@ -364,7 +374,7 @@ mod tests {
         for v in [past, min] {
             let bytes = serde_json::to_vec(&v).unwrap();
             let no_date = decode(Endpoint::Login, 200, &bytes, SENT, NONE).unwrap();
-            assert_eq!(authentication(no_date, true).unwrap_err().code(), "decode");
+            assert_eq!(login_fields(no_date, true).unwrap_err().code(), "decode");
         }
     }
 
@@ -482,7 +492,7 @@ mod tests {
         }
         for body in cases {
             let r = decode(Endpoint::Login, 200, &body, SENT, NONE)
-                .and_then(|s| authentication(s, true));
+                .and_then(|s| login_fields(s, true));
             let e = r.unwrap_err();
             assert_eq!(e.code(), "decode", "{}", String::from_utf8_lossy(&body));
         }
@@ -500,7 +510,7 @@ mod tests {
             .unwrap()
             .remove("isAPI");
         let bytes = serde_json::to_vec(&v).unwrap();
-        let a = authentication(
+        let a = login_fields(
             dated(decode(Endpoint::Login, 200, &bytes, SENT, NONE).unwrap()),
             false,
         )

@@ -46,6 +46,8 @@ mod config;
 mod credentials;
 mod envelope;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod http1;
 mod redact;
 mod retry;

@@ -491,8 +491,8 @@ mod tests {
             cases.push(serde_json::to_vec(&v).unwrap());
         }
         for body in cases {
-            let r = decode(Endpoint::Login, 200, &body, SENT, NONE)
-                .and_then(|s| login_fields(s, true));
+            let r =
+                decode(Endpoint::Login, 200, &body, SENT, NONE).and_then(|s| login_fields(s, true));
             let e = r.unwrap_err();
             assert_eq!(e.code(), "decode", "{}", String::from_utf8_lossy(&body));
         }

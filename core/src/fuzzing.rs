@@ -34,7 +34,11 @@ pub fn decode_call(
     raw: bool,
     secrets: &[&str],
 ) -> Result<(String, Value, String, String)> {
-    let endpoint = if raw { Endpoint::RawCall } else { Endpoint::Call };
+    let endpoint = if raw {
+        Endpoint::RawCall
+    } else {
+        Endpoint::Call
+    };
     let s = envelope::decode(endpoint, status, body, SENT_UUID, Secrets::new(secrets))?;
     Ok((s.message, s.data, s.raw_data.get().to_owned(), s.uuid))
 }

@@ -16,8 +16,9 @@
 //! their sockets.
 
 use std::os::fd::{AsRawFd, RawFd};
+#[cfg(test)]
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
@@ -29,7 +30,8 @@ use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 
 use super::conn::{idle_socket_alive, ConnectError};
-use super::{connect_failed, Target, Tls, IDLE_LIMIT, MAX_IDLE};
+use super::pool::{Idle, IdlePool, IDLE_LIMIT};
+use super::{connect_failed, Target, Tls};
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
 use crate::retry::Failure;
@@ -38,16 +40,10 @@ use crate::transport::{Attempt, AttemptError, Reply};
 /// A client's async transport: the shared target (address, TLS) and the idle pool.
 pub(crate) struct AsyncHttp1 {
     target: Arc<Target>,
-    pool: Mutex<Pool>,
-    closed: AtomicBool,
+    pool: IdlePool<Conn>,
     /// Tests turn the poll check off to reach hyper's own unsent-request path.
     #[cfg(test)]
     skip_poll: AtomicBool,
-}
-
-struct Pool {
-    pid: u32,
-    idle: Vec<Conn>,
 }
 
 /// One connection: hyper's handle to it (its task owns the socket) and the socket's fd, for
@@ -82,11 +78,7 @@ impl AsyncHttp1 {
     pub(crate) fn new(target: Arc<Target>) -> AsyncHttp1 {
         AsyncHttp1 {
             target,
-            pool: Mutex::new(Pool {
-                pid: std::process::id(),
-                idle: Vec::new(),
-            }),
-            closed: AtomicBool::new(false),
+            pool: IdlePool::new(),
             #[cfg(test)]
             skip_poll: AtomicBool::new(false),
         }
@@ -95,15 +87,13 @@ impl AsyncHttp1 {
     /// Closes the idle connections now (their tasks end when their handles drop); no request
     /// goes out after this.
     pub(crate) fn close(&self) {
-        self.closed.store(true, Ordering::Release);
-        let idle = std::mem::take(&mut self.pool(std::process::id()).idle);
-        drop(idle);
+        self.pool.close();
     }
 
     /// Idle connections in the pool (for tests).
     #[cfg(test)]
     pub(crate) fn idle_count(&self) -> usize {
-        self.pool(std::process::id()).idle.len()
+        self.pool.slots().conns.len()
     }
 
     /// One attempt, bounded as a whole by the client's timeout.
@@ -211,7 +201,7 @@ impl AsyncHttp1 {
                 None => self.connect(config, deadline).await?,
             };
             // close() may have run since the request started: nothing goes out after it.
-            if self.closed.load(Ordering::Acquire) {
+            if self.pool.is_closed() {
                 return Err(AttemptError {
                     failure: None,
                     error: Error::invalid_argument(
@@ -292,7 +282,7 @@ impl AsyncHttp1 {
             }
         }
         if complete && keep_alive {
-            self.put(conn, pid);
+            self.pool.put(conn, pid);
         }
         Ok(Reply {
             status,
@@ -375,7 +365,7 @@ impl AsyncHttp1 {
     /// The most recently used idle connection that passes the checks, if any.
     async fn take_idle(&self, pid: u32) -> Option<Conn> {
         loop {
-            let mut conn = self.pool(pid).idle.pop()?;
+            let mut conn = self.pool.pop(pid)?;
             // Checked outside the lock: never while others wait.
             #[cfg(not(test))]
             let poll = true;
@@ -386,36 +376,21 @@ impl AsyncHttp1 {
             }
         }
     }
+}
 
-    fn put(&self, mut conn: Conn, pid: u32) {
-        conn.idle_since = Instant::now();
-        let refused = {
-            let mut pool = self.pool(pid);
-            if self.closed.load(Ordering::Acquire) || pool.idle.len() >= MAX_IDLE {
-                Some(conn)
-            } else {
-                pool.idle.push(conn);
-                None
-            }
-        };
-        drop(refused);
+impl Idle for Conn {
+    fn idle_since(&mut self) -> &mut Instant {
+        &mut self.idle_since
     }
 
-    /// The pool of this process. In a forked child the parent's entries are leaked, never
-    /// dropped (dropping one wakes a task of a runtime whose threads do not exist here), and
-    /// this process's copies of their sockets are closed (the parent keeps its own).
-    fn pool(&self, pid: u32) -> MutexGuard<'_, Pool> {
-        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
-        if pool.pid != pid {
-            pool.pid = pid;
-            for conn in std::mem::take(&mut pool.idle) {
-                // SAFETY: the fd is this process's copy of the parent's socket; the entry that
-                // owned it is forgotten, so nothing here uses or closes it again.
-                unsafe { libc::close(conn.fd) };
-                std::mem::forget(conn);
-            }
-        }
-        pool
+    /// In a forked child the entry is leaked, never dropped (dropping it wakes a task of a
+    /// runtime whose threads do not exist here), and this process's copy of its socket is
+    /// closed (the parent keeps its own).
+    fn left_by_parent(self) {
+        // SAFETY: the fd is this process's copy of the parent's socket; the entry that owned
+        // it is forgotten, so nothing here uses or closes it again.
+        unsafe { libc::close(self.fd) };
+        std::mem::forget(self);
     }
 }
 
@@ -602,9 +577,9 @@ mod tests {
             std::thread::yield_now();
         }
         {
-            let pool = http.pool(std::process::id());
+            let pool = http.pool.slots();
             // The FIN may still be on its way through loopback: poll until the check sees it.
-            while idle_socket_alive(pool.idle[0].fd) {
+            while idle_socket_alive(pool.conns[0].fd) {
                 assert!(
                     Instant::now() < deadline,
                     "the closed socket still polls alive"
@@ -612,7 +587,7 @@ mod tests {
                 std::thread::yield_now();
             }
             assert!(
-                !pool.idle[0].sender.is_closed(),
+                !pool.conns[0].sender.is_closed(),
                 "hyper has not seen the FIN yet"
             );
         }
@@ -637,7 +612,7 @@ mod tests {
             (200, "ok".into())
         );
         drop(first);
-        assert!(http.pool(std::process::id()).idle[0].sender.is_closed());
+        assert!(http.pool.slots().conns[0].sender.is_closed());
         let second = runtime();
         assert_eq!(
             ok_body(second.block_on(login(&config, &http))),
@@ -713,7 +688,7 @@ mod tests {
         assert_eq!(ok_body(login(&config, &http).await), (200, "ok".into()));
         let deadline = Instant::now() + Duration::from_secs(5);
         // The connection's task finishes the exchange: the pooled entry becomes ready.
-        while !http.pool(std::process::id()).idle[0].sender.is_ready() {
+        while !http.pool.slots().conns[0].sender.is_ready() {
             assert!(
                 Instant::now() < deadline,
                 "the connection never became ready"
@@ -724,15 +699,15 @@ mod tests {
         close.send(()).unwrap();
         closed.recv().unwrap();
         {
-            let pool = http.pool(std::process::id());
-            while idle_socket_alive(pool.idle[0].fd) {
+            let pool = http.pool.slots();
+            while idle_socket_alive(pool.conns[0].fd) {
                 assert!(
                     Instant::now() < deadline,
                     "the closed socket still polls alive"
                 );
                 std::thread::yield_now();
             }
-            assert!(!pool.idle[0].sender.is_closed());
+            assert!(!pool.conns[0].sender.is_closed());
         }
         let reply = login(&config, &http).await;
         (

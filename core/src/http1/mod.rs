@@ -14,37 +14,32 @@
 
 mod async_pool;
 mod conn;
+mod pool;
 mod response;
 
 pub(crate) use self::async_pool::AsyncHttp1;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Instant;
 
 use rustls::pki_types::ServerName;
 use rustls::ClientConfig;
 use zeroize::Zeroizing;
 
 use self::conn::{Conn, ConnectError, WriteError};
+use self::pool::{Idle, IdlePool, IDLE_LIMIT};
 use self::response::ReadError;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
 use crate::retry::Failure;
 use crate::transport::{Attempt, AttemptError, Reply};
 
-/// Idle connections kept per client; more are closed when they come back.
-const MAX_IDLE: usize = 64;
-/// An idle connection older than this is closed rather than reused (as the async pool does).
-const IDLE_LIMIT: Duration = Duration::from_secs(50);
-
 /// A client's blocking transport: where to connect ([`Target`], shared with the async
 /// transport) and the idle pool.
 pub(crate) struct Http1 {
     target: Arc<Target>,
-    pool: Mutex<Pool>,
-    closed: AtomicBool,
+    pool: IdlePool<Conn>,
 }
 
 /// Where a client's requests go, and the TLS settings: the same for both transports.
@@ -71,11 +66,6 @@ struct Tls(Arc<ClientConfig>, ServerName<'static>);
 impl std::panic::UnwindSafe for Tls {}
 impl std::panic::RefUnwindSafe for Tls {}
 
-struct Pool {
-    pid: u32,
-    idle: Vec<Conn>,
-}
-
 impl Http1 {
     #[cfg(test)]
     pub(crate) fn new(config: &Config) -> Result<Http1, Error> {
@@ -85,11 +75,7 @@ impl Http1 {
     pub(crate) fn with_target(target: Arc<Target>) -> Http1 {
         Http1 {
             target,
-            pool: Mutex::new(Pool {
-                pid: std::process::id(),
-                idle: Vec::new(),
-            }),
-            closed: AtomicBool::new(false),
+            pool: IdlePool::new(),
         }
     }
 }
@@ -161,15 +147,13 @@ impl Target {
 impl Http1 {
     /// Closes the idle connections now; no request goes out after this.
     pub(crate) fn close(&self) {
-        self.closed.store(true, Ordering::Release);
-        let idle = std::mem::take(&mut self.pool(std::process::id()).idle);
-        drop(idle);
+        self.pool.close();
     }
 
     /// Idle connections in the pool (for tests).
     #[cfg(test)]
     pub(crate) fn idle_count(&self) -> usize {
-        self.pool(std::process::id()).idle.len()
+        self.pool.slots().conns.len()
     }
 
     /// One attempt: a connection (an idle one that is still alive, else a new one), the
@@ -199,7 +183,7 @@ impl Http1 {
                 None => self.connect(config, deadline)?,
             };
             // close() may have run since the request started: nothing goes out after it.
-            if self.closed.load(Ordering::Acquire) {
+            if self.pool.is_closed() {
                 return Err(AttemptError {
                     failure: None,
                     error: Error::invalid_argument(
@@ -223,7 +207,7 @@ impl Http1 {
             return match response::read_response(&mut reader, buf, config.max_body_bytes) {
                 Ok(response) => {
                     if response.reusable {
-                        self.put(conn, pid);
+                        self.pool.put(conn, pid);
                     }
                     Ok(Reply {
                         status: response.status,
@@ -282,38 +266,22 @@ impl Http1 {
     /// The most recently used idle connection that is still alive, if any.
     fn take_idle(&self, pid: u32) -> Option<Conn> {
         loop {
-            let conn = self.pool(pid).idle.pop()?;
+            let conn = self.pool.pop(pid)?;
             // Checked outside the lock: a poll per candidate, never while others wait.
             if conn.idle_since.elapsed() < IDLE_LIMIT && conn.is_alive() {
                 return Some(conn);
             }
         }
     }
+}
 
-    fn put(&self, mut conn: Conn, pid: u32) {
-        conn.idle_since = Instant::now();
-        let refused = {
-            let mut pool = self.pool(pid);
-            if self.closed.load(Ordering::Acquire) || pool.idle.len() >= MAX_IDLE {
-                Some(conn)
-            } else {
-                pool.idle.push(conn);
-                None
-            }
-        };
-        drop(refused);
+impl Idle for Conn {
+    fn idle_since(&mut self) -> &mut Instant {
+        &mut self.idle_since
     }
 
-    /// The pool of this process: in a forked child, the parent's connections are closed (this
-    /// process's copies of them only; the parent keeps its own) and the pool starts empty.
-    fn pool(&self, pid: u32) -> MutexGuard<'_, Pool> {
-        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
-        if pool.pid != pid {
-            pool.pid = pid;
-            pool.idle.clear();
-        }
-        pool
-    }
+    /// A blocking socket belongs to no runtime: dropping it closes this process's copy only.
+    fn left_by_parent(self) {}
 }
 
 /// A byte the URL parser leaves unchanged in a path and in a query.
@@ -433,8 +401,8 @@ fn read_failed(e: ReadError, max: usize) -> AttemptError {
 #[cfg(test)]
 mod tests {
     use std::net::Shutdown;
-    use std::sync::atomic::AtomicUsize;
-    use std::time::Instant;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
 
     use bytes::Bytes;
     use xpay_mock::{MockConfig, MockServer};
@@ -563,9 +531,9 @@ mod tests {
         // The idle connection still polls alive (the server sent nothing, closed nothing), but
         // its next write fails at once: our side's write half is shut.
         {
-            let pool = http1.pool(std::process::id());
-            pool.idle[0].tcp().shutdown(Shutdown::Write).unwrap();
-            assert!(pool.idle[0].is_alive());
+            let pool = http1.pool.slots();
+            pool.conns[0].tcp().shutdown(Shutdown::Write).unwrap();
+            assert!(pool.conns[0].is_alive());
         }
         assert_eq!(ok_body(login(&config, &http1)), (200, "ok".into()));
         // Exactly one more request reached the server, on one more connection.
@@ -673,7 +641,7 @@ mod tests {
             std::thread::yield_now();
         }
         // The FIN may still be on its way through loopback: poll until the check sees it.
-        while http1.pool(std::process::id()).idle[0].is_alive() {
+        while http1.pool.slots().conns[0].is_alive() {
             assert!(
                 Instant::now() < deadline,
                 "the closed connection still polls alive"

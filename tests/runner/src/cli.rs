@@ -1,5 +1,6 @@
 //! Command-line flags, `--flag value` or `--flag=value`, for the runner's binaries.
 
+use std::process::ExitCode;
 use std::str::FromStr;
 
 /// The process's arguments, read flag by flag.
@@ -50,6 +51,26 @@ impl Flags {
     pub fn number<T: FromStr>(&mut self, flag: &str) -> Result<T, String> {
         let v = self.value(flag)?;
         v.parse().map_err(|_| format!("{flag} {v:?}: not a number"))
+    }
+}
+
+/// The arguments `parse` makes of the command line; else the exit: after `--help` (`parse`
+/// gave `None`) the usage and 0, after a usage error the error, the usage and 2.
+pub fn args_or_exit<A>(
+    program: &str,
+    usage: &str,
+    parse: impl FnOnce() -> Result<Option<A>, String>,
+) -> Result<A, ExitCode> {
+    match parse() {
+        Ok(Some(args)) => Ok(args),
+        Ok(None) => {
+            println!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("{program}: {e}\n\n{usage}");
+            Err(ExitCode::from(2))
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use xpay_conformance::cli::Flags;
+use xpay_conformance::cli::{self, Flags};
 use xpay_conformance::face::{self, FaceSpec};
 use xpay_conformance::{default_dir, expected, report, scenario};
 
@@ -49,16 +49,9 @@ fn parse_args() -> Result<Option<Args>, String> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(Some(args)) => args,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("xpay-conformance: {e}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let args = match cli::args_or_exit("xpay-conformance", USAGE, parse_args) {
+        Ok(args) => args,
+        Err(exit) => return exit,
     };
     let all = match scenario::load_dir(&args.dir) {
         Ok(all) => all,

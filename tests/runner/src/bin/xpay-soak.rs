@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use serde_json::{json, Value};
-use xpay_conformance::cli::Flags;
+use xpay_conformance::cli::{self, Flags};
 use xpay_conformance::face::FaceSpec;
 use xpay_conformance::testee::{Answer, Testee};
 use xpay_mock::{MockConfig, MockServer, DEFAULT_ACCOUNT, ECHO_PATH, LOGIN_PATH};
@@ -98,16 +98,9 @@ impl Row {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(Some(args)) => args,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("xpay-soak: {e}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let args = match cli::args_or_exit("xpay-soak", USAGE, parse_args) {
+        Ok(args) => args,
+        Err(exit) => return exit,
     };
     let mut rows = Vec::new();
     for face in &args.faces {

@@ -9,8 +9,10 @@
 use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -110,7 +112,7 @@ impl Runtime for CoreRuntime {
         F: Future<Output = ()> + Send + 'static,
     {
         match handle() {
-            Some(h) => Spawned(Some(h.spawn(fut))),
+            Some(h) => Spawned(Some(h.spawn(Delivering::track(fut)))),
             None => Spawned(None),
         }
     }
@@ -120,7 +122,7 @@ impl Runtime for CoreRuntime {
         F: FnOnce() + Send + 'static,
     {
         match handle() {
-            Some(h) => Spawned(Some(h.spawn_blocking(f))),
+            Some(h) => Spawned(Some(h.spawn_blocking(Delivering::track_blocking(f)))),
             None => {
                 // No runtime at all: deliver the result from here rather than never.
                 f();
@@ -141,6 +143,61 @@ impl ContextExt for CoreRuntime {
     fn get_task_locals() -> Option<TaskLocals> {
         TASK_LOCALS.try_with(TaskLocals::clone).ok()
     }
+}
+
+/// Tasks spawned for asyncio that may still call into Python (their last step hands the result
+/// to the loop with `call_soon_threadsafe`, which briefly releases the GIL to write the loop's
+/// wake-up pipe). A worker still there when the interpreter finalizes cannot take the GIL back
+/// and aborts the process, so an `atexit` hook waits for them ([`drain`]).
+static DELIVERING: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts a task in [`DELIVERING`] from its spawn until it ends or is dropped (cancelled).
+struct Delivering;
+
+impl Delivering {
+    fn track<F: Future<Output = ()> + Send + 'static>(fut: F) -> impl Future<Output = ()> + Send {
+        DELIVERING.fetch_add(1, Ordering::AcqRel);
+        let guard = Delivering;
+        async move {
+            fut.await;
+            drop(guard);
+        }
+    }
+}
+
+impl Delivering {
+    /// The same for a blocking task (pyo3-async-runtimes delivers results from one).
+    fn track_blocking<F: FnOnce() + Send + 'static>(f: F) -> impl FnOnce() + Send + 'static {
+        DELIVERING.fetch_add(1, Ordering::AcqRel);
+        let guard = Delivering;
+        move || {
+            f();
+            drop(guard);
+        }
+    }
+}
+
+impl Drop for Delivering {
+    fn drop(&mut self) {
+        DELIVERING.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Waits, with the GIL released, until no runtime task can still call into Python, for at
+/// most `timeout_s` seconds; registered with `atexit` by the package. Returns whether all did.
+#[pyfunction]
+#[pyo3(signature = (timeout_s = 2.0))]
+pub fn drain(py: Python<'_>, timeout_s: f64) -> bool {
+    let deadline = Instant::now() + Duration::from_secs_f64(timeout_s.clamp(0.0, 60.0));
+    py.detach(|| {
+        while DELIVERING.load(Ordering::Acquire) > 0 {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        true
+    })
 }
 
 /// A spawned task, or none when no runtime could be had (`async_runtime` failing after it

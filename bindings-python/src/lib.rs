@@ -38,6 +38,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<auth::Authentication>()?;
     m.add_class::<auth::User>()?;
     m.add_function(wrap_pyfunction!(redact_token, m)?)?;
+    m.add_function(wrap_pyfunction!(asyncio::drain, m)?)?;
     Ok(())
 }
 

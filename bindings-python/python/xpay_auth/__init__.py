@@ -6,6 +6,8 @@ and ``AsyncSession`` are the same for asyncio. Every failure is an ``XPayError``
 stable ``code``. Python's ``logging`` logger ``xpay_auth`` receives the request log lines.
 """
 
+import atexit as _atexit
+
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -26,8 +28,13 @@ from ._native import (
     Session,
     User,
     __version__,
+    drain as _drain,
     redact_token,
 )
+
+# At exit, wait (briefly) for runtime threads still handing an asyncio result to its loop: one
+# caught there by the interpreter's finalization would abort the process.
+_atexit.register(_drain)
 
 __all__ = [
     "Client",

@@ -12,6 +12,7 @@ __all__ = [
     "Authentication",
     "User",
     "redact_token",
+    "drain",
 ]
 
 __version__: str
@@ -19,6 +20,9 @@ USER_AGENT: str
 
 def redact_token(token: str) -> str:
     """A token as it may appear in logs: its first characters and its length."""
+
+def drain(timeout_s: float = 2.0) -> bool:
+    """Waits until no runtime task can still call into Python (registered with atexit)."""
 
 @final
 class User:

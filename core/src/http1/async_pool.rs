@@ -483,6 +483,7 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::assert_tls_refused_before_sending;
     use std::sync::atomic::Ordering;
     use std::time::Duration;
 
@@ -801,17 +802,7 @@ mod tests {
         let (config, mut http1) = config_for(&server.url);
         let untrusted = AsyncHttp1::new(http1.target.clone());
         let e = login(&config, &untrusted).await.err().unwrap();
-        assert_eq!(
-            (e.failure, e.error.code()),
-            (Some(Failure::NotSent), "connection")
-        );
-        assert!(
-            e.error
-                .message()
-                .starts_with("could not connect to the server: TLS handshake failed: "),
-            "{}",
-            e.error.message()
-        );
+        assert_tls_refused_before_sending(&e);
         assert_eq!(server.requests.load(Ordering::SeqCst), 0);
         drop(untrusted);
         trust_test_ca(&mut http1);

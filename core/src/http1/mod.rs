@@ -515,6 +515,21 @@ mod tests {
         (config, http1)
     }
 
+    /// A TLS handshake that failed: a `connection` error, nothing sent.
+    pub(super) fn assert_tls_refused_before_sending(e: &AttemptError) {
+        assert_eq!(
+            (e.failure, e.error.code()),
+            (Some(Failure::NotSent), "connection")
+        );
+        assert!(
+            e.error
+                .message()
+                .starts_with("could not connect to the server: TLS handshake failed: "),
+            "{}",
+            e.error.message()
+        );
+    }
+
     fn ok_body(reply: Result<Reply, AttemptError>) -> (u16, String) {
         match reply {
             Ok(r) => (r.status, String::from_utf8(r.body.to_vec()).unwrap()),
@@ -777,17 +792,7 @@ mod tests {
         let (config, mut http1) = config_for(&server.url);
         // The webpki roots do not know the test CA: refused before anything is sent.
         let e = login(&config, &http1).err().unwrap();
-        assert_eq!(
-            (e.failure, e.error.code()),
-            (Some(Failure::NotSent), "connection")
-        );
-        assert!(
-            e.error
-                .message()
-                .starts_with("could not connect to the server: TLS handshake failed: "),
-            "{}",
-            e.error.message()
-        );
+        assert_tls_refused_before_sending(&e);
         assert_eq!(server.requests.load(Ordering::SeqCst), 0);
         trust_test_ca(&mut http1);
         for n in 0..3 {
@@ -811,17 +816,7 @@ mod tests {
         });
         let (config, http1) = config_for(&format!("https://localhost:{port}"));
         let e = login(&config, &http1).err().unwrap();
-        assert_eq!(
-            (e.failure, e.error.code()),
-            (Some(Failure::NotSent), "connection")
-        );
-        assert!(
-            e.error
-                .message()
-                .starts_with("could not connect to the server: TLS handshake failed: "),
-            "{}",
-            e.error.message()
-        );
+        assert_tls_refused_before_sending(&e);
     }
 
     #[test]

@@ -78,14 +78,7 @@ fn the_body_cap_refuses_a_200_and_cuts_other_statuses() {
         .max_body_bytes(64 * 1024)
         .build()
         .unwrap();
-    let ok = json!({"success": {"message": "OK", "data": 1}});
-    mock.queue(
-        "/client/authenticate",
-        vec![
-            Reply::json(ok.clone()).with_pad_bytes(64 * 1024),
-            Reply::text("x".repeat(200 * 1024)).with_status(502),
-        ],
-    );
+    queue_oversize_replies(&mock);
     let e = client.authenticate(&creds()).unwrap_err();
     assert_eq!((e.code(), e.status()), ("decode", Some(200)), "{e}");
     let e = client.authenticate(&creds()).unwrap_err();
@@ -345,14 +338,7 @@ async fn async_face_body_cap_refuses_a_200_and_cuts_other_statuses() {
         .max_body_bytes(64 * 1024)
         .build()
         .unwrap();
-    let ok = json!({"success": {"message": "OK", "data": 1}});
-    mock.queue(
-        "/client/authenticate",
-        vec![
-            Reply::json(ok.clone()).with_pad_bytes(64 * 1024),
-            Reply::text("x".repeat(200 * 1024)).with_status(502),
-        ],
-    );
+    queue_oversize_replies(&mock);
     let e = client.authenticate(&creds()).await.unwrap_err();
     assert_eq!((e.code(), e.status()), ("decode", Some(200)), "{e}");
     let e = client.authenticate(&creds()).await.unwrap_err();
@@ -377,4 +363,16 @@ async fn async_face_timeout_is_a_timeout_and_a_call_is_not_retried_after_it() {
     let e = session.call("/client/echo", &1).await.unwrap_err();
     assert_eq!(e.code(), "timeout", "{e}");
     assert_eq!(mock.request_count("/client/echo"), 1);
+}
+
+/// Two replies over a 64 KiB cap: a padded 200 envelope, then a 200 KiB 502 page.
+fn queue_oversize_replies(mock: &MockServer) {
+    let ok = json!({"success": {"message": "OK", "data": 1}});
+    mock.queue(
+        "/client/authenticate",
+        vec![
+            Reply::json(ok).with_pad_bytes(64 * 1024),
+            Reply::text("x".repeat(200 * 1024)).with_status(502),
+        ],
+    );
 }

@@ -483,7 +483,7 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::assert_tls_refused_before_sending;
+    use super::super::tests::{assert_tls_refused_before_sending, CLOSING_REPLIES};
     use std::sync::atomic::Ordering;
     use std::time::Duration;
 
@@ -530,12 +530,7 @@ mod tests {
         }
         assert_eq!(server.accepted.load(Ordering::SeqCst), 1);
         assert_eq!(http.idle_count(), 1);
-        for reply in [
-            (|_| b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok".to_vec())
-                as fn(usize) -> Vec<u8>,
-            |_| b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec(),
-            |_| b"HTTP/1.0 200 OK\r\n\r\nok".to_vec(),
-        ] {
+        for reply in CLOSING_REPLIES {
             let server = raw(reply);
             let (config, http) = async_for(&server.url);
             for _ in 0..3 {

@@ -515,6 +515,14 @@ mod tests {
         (config, http1)
     }
 
+    /// Replies after which the connection must not be reused: `Connection: close`, HTTP/1.0
+    /// with a length, HTTP/1.0 read to the end.
+    pub(super) const CLOSING_REPLIES: [fn(usize) -> Vec<u8>; 3] = [
+        |_| b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok".to_vec(),
+        |_| b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec(),
+        |_| b"HTTP/1.0 200 OK\r\n\r\nok".to_vec(),
+    ];
+
     /// A TLS handshake that failed: a `connection` error, nothing sent.
     pub(super) fn assert_tls_refused_before_sending(e: &AttemptError) {
         assert_eq!(
@@ -573,12 +581,7 @@ mod tests {
             "chunked replies keep the connection"
         );
 
-        for reply in [
-            (|_| b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok".to_vec())
-                as fn(usize) -> Vec<u8>,
-            |_| b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec(),
-            |_| b"HTTP/1.0 200 OK\r\n\r\nok".to_vec(),
-        ] {
+        for reply in CLOSING_REPLIES {
             let server = raw(reply);
             let (config, http1) = config_for(&server.url);
             for _ in 0..3 {

@@ -82,6 +82,11 @@ impl Client {
     pub fn session_from_env(&self) -> Result<Session> {
         Ok(self.session(Credentials::from_env()?))
     }
+
+    /// A session with options (its token store): see [`crate::SessionBuilder`].
+    pub fn session_builder(&self, credentials: Credentials) -> crate::SessionBuilder<Session> {
+        crate::SessionBuilder::new(self.inner.clone(), credentials, Background::Thread)
+    }
 }
 
 impl ClientBuilder<Client> {
@@ -102,6 +107,10 @@ pub struct Session {
 }
 
 impl Session {
+    pub(crate) fn from_core(inner: crate::Session) -> Session {
+        Session { inner }
+    }
+
     /// A valid access token: the cached one while fresh, else after one shared login.
     pub fn access_token(&self) -> Result<String> {
         Ok(self.authentication()?.access_token().to_owned())

@@ -54,6 +54,8 @@ mod retry;
 pub mod runtime;
 mod scrub;
 mod session;
+mod session_builder;
+mod store;
 mod transport;
 mod wipe;
 
@@ -64,6 +66,8 @@ pub use credentials::{Credentials, ENV_SECRET_KEY, ENV_USERNAME};
 pub use error::{Error, ErrorKind};
 pub use redact::redact_token;
 pub use session::Session;
+pub use session_builder::SessionBuilder;
+pub use store::ENV_TOKEN_STORE;
 
 /// The JSON value type of call bodies and results (`serde_json::Value`).
 pub use serde_json::Value;

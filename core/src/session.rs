@@ -40,6 +40,7 @@ use crate::credentials::Credentials;
 use crate::envelope::{Endpoint, Success};
 use crate::error::{Error, ErrorKind, Result};
 use crate::scrub::Secrets;
+use crate::store::{self, Io, SessionStore, TokenStore};
 
 /// A login to run or to wait for: either the login job itself (it performs the login and
 /// records its outcome) or a wait for the result of the one in flight.
@@ -64,6 +65,9 @@ struct Inner {
     credentials: Credentials,
     background: Background,
     state: Mutex<State>,
+    /// The token store the session logs in through (`None`: `memory:`, its own cache only),
+    /// or why the one it was given is unusable (every call fails with it, nothing sent).
+    store: std::result::Result<Option<Arc<SessionStore>>, String>,
     /// Tests replace the login request with their own.
     #[cfg(test)]
     fake_login: Mutex<Option<FakeLogin>>,
@@ -99,12 +103,29 @@ pub(crate) enum Lookup {
 
 impl Session {
     pub(crate) fn new(client: Client, credentials: Credentials, background: Background) -> Session {
+        Session::with_store(client, credentials, background, store::from_env())
+    }
+
+    /// A session logging in through `store` (`Ok(None)`: `memory:`; an error: the store URL
+    /// was bad, and every call fails with it before any I/O).
+    pub(crate) fn with_store(
+        client: Client,
+        credentials: Credentials,
+        background: Background,
+        store: Result<Option<Arc<dyn TokenStore>>>,
+    ) -> Session {
+        let store = match store {
+            Ok(Some(s)) => Ok(SessionStore::new(s, client.base_url(), &credentials).map(Arc::new)),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e.message().to_owned()),
+        };
         let client_refresh_before = client.config().refresh_before;
         Session {
             inner: Arc::new(Inner {
                 client,
                 credentials,
                 background,
+                store,
                 state: Mutex::new(State {
                     cache: Cache::new(millis(client_refresh_before), cache::random_jitter),
                 }),
@@ -147,7 +168,15 @@ impl Session {
     /// Drops the cached token; the next use logs in again. A failed-login back-off that is
     /// running goes on (callers keep getting the last failure until it ends).
     pub fn invalidate(&self) {
-        self.state().cache.invalidate();
+        let dropped = {
+            let mut state = self.state();
+            let dropped = state.cache.token().map(|a| a.access_token.clone());
+            state.cache.invalidate();
+            dropped
+        };
+        if let (Ok(Some(store)), Some(token)) = (&self.inner.store, dropped) {
+            store.reject(&token);
+        }
     }
 
     /// POSTs `body` as JSON to `path` with the bearer token and returns `success.data`.
@@ -265,6 +294,9 @@ impl Session {
     /// lock may be waiting for ours.
     pub(crate) fn lookup(&self) -> Result<Lookup> {
         self.inner.credentials.validate()?;
+        if let Err(why) = &self.inner.store {
+            return Err(Error::invalid_argument(why.clone()));
+        }
         let (lookup, job) = self.decide(monotonic_now());
         if let Some(job) = job {
             self.run_in_background(job);
@@ -339,7 +371,7 @@ impl Session {
             id,
             done: Some(done),
         };
-        let request = self.login_request();
+        let request = self.through_store(self.login_request());
         let job = async move {
             let mut completion = completion;
             match AssertUnwindSafe(request).catch_unwind().await {
@@ -354,6 +386,24 @@ impl Session {
         }
         .boxed();
         (flight, job)
+    }
+
+    /// `login` through the session's token store, if it has one: a stored login of another
+    /// session or process when usable, else `login` under the store's lock, then saved.
+    fn through_store(
+        &self,
+        login: BoxFuture<'static, Result<Authentication>>,
+    ) -> BoxFuture<'static, Result<Authentication>> {
+        let Ok(Some(store)) = &self.inner.store else {
+            return login;
+        };
+        let store = store.clone();
+        let client = self.inner.client.clone();
+        let io = match self.inner.background {
+            Background::Tokio => Io::Async,
+            Background::Thread => Io::Blocking,
+        };
+        async move { store.login(&client, io, login).await }.boxed()
     }
 
     /// The login request itself.
@@ -376,6 +426,9 @@ impl Session {
     /// Drops the cached token if it is still `used` (a 401 for it), not a newer one.
     fn forget(&self, used: &Authentication) {
         self.state().cache.forget(&used.access_token);
+        if let Ok(Some(store)) = &self.inner.store {
+            store.reject(&used.access_token);
+        }
     }
 
     fn state(&self) -> MutexGuard<'_, State> {

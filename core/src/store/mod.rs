@@ -43,6 +43,7 @@ pub(crate) mod file;
 // The reference store: the session's store tests run on it.
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod memory;
+pub(crate) mod redis;
 pub(crate) mod seal;
 
 /// The environment variable naming the token store of sessions that were given none.
@@ -141,7 +142,7 @@ pub(crate) fn open(url: &str) -> Result<Option<Arc<dyn TokenStore>>> {
             url, rest,
         )?)))),
         // The Redis store registers here (redis.rs): `redis://host:port/db`, `rediss://…`.
-        "redis" | "rediss" => Err(bad_url(url, "this build of xpay-auth has no Redis store")),
+        "redis" | "rediss" => Ok(Some(Arc::new(redis::RedisStore::open(url)?))),
         _ => Err(bad_url(
             url,
             "the scheme is not one of memory:, file:<directory>, redis://, rediss://",

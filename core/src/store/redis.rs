@@ -1,0 +1,862 @@
+//! The fleet's store: `redis://[user:password@]host[:port][/db]` and `rediss://…` (TLS through
+//! rustls), on the `redis` crate.
+//!
+//! **Keys.** The record lives under `xpay-auth:1:<entry key>` (the `1` is this layout's
+//! version; the record itself starts with the seal's version byte), the login lock under the
+//! same key plus `:lock`. The entry key is a digest of base URL + username, so a reader of
+//! Redis learns neither; the record is sealed ([`super::seal`]), so without the secret key it
+//! holds nothing usable.
+//!
+//! **One login per renewal for the whole fleet.** The lock is `SET <lock> <random> NX PX
+//! <hold>`: whoever sets it logs in and saves; it is released with a compare-and-delete script
+//! (only while it still holds the lock's random value, so a holder that outlived `hold` never
+//! frees someone else's lock). The others poll for it (10 ms, growing to 100 ms) until their
+//! deadline and, once it is free, find the saved login on their re-read (the session's part).
+//!
+//! **Faces.** A blocking face does its Redis I/O on the calling thread, on a plain connection
+//! from a small idle list with read/write time limits; an async face uses one tokio
+//! connection manager (multiplexed, reconnecting) that lives on the core's own runtime, so no
+//! caller's runtime ending can break it. Both are made on first use (nothing is connected when
+//! a session is built) and again in a forked child: a parent's connections are let go without
+//! being touched (their threads and sockets belong to the parent).
+//!
+//! **Failure.** Every operation is bounded (1 s to connect, 1 s per reply). An error makes the
+//! store skip Redis for a pause (1 s, doubling to 10 s), during which its operations fail at
+//! once; the session meanwhile logs in by itself (and says so once). The first success after
+//! a failure is logged at info.
+
+use std::io;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use ::redis::{Client, Connection, RedisError, RedisResult, Script};
+use futures_util::future::{BoxFuture, FutureExt};
+
+use super::{bad_url, Io, StoreLock, TokenStore};
+use crate::error::Result;
+
+/// Limit for connecting to Redis.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// Limit for each reply.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(1);
+/// Redis is skipped this long after a first failure, doubling with each further one.
+const FIRST_PAUSE: Duration = Duration::from_secs(1);
+const MAX_PAUSE: Duration = Duration::from_secs(10);
+/// How often a caller waiting for the lock tries again.
+const POLL_FIRST: Duration = Duration::from_millis(10);
+const POLL_MAX: Duration = Duration::from_millis(100);
+/// Idle blocking connections kept.
+const MAX_IDLE: usize = 4;
+/// Key prefix, with the layout's version.
+const PREFIX: &str = "xpay-auth:1:";
+
+/// Deletes the lock only if it still holds our value.
+const RELEASE: &str = r#"if redis.call("GET", KEYS[1]) == ARGV[1] then
+  return redis.call("DEL", KEYS[1])
+else
+  return 0
+end"#;
+
+/// A Redis store (cheap to share; the session keeps it in an `Arc`).
+pub(crate) struct RedisStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    /// The URL without user or password, for log lines.
+    shown: String,
+    /// The async faces' connection manager and the pid of the process that made it.
+    manager: Mutex<Option<(u32, ConnectionManager)>>,
+    /// The blocking faces' idle connections and the pid of the process that made them.
+    idle: Mutex<(u32, Vec<Connection>)>,
+    health: Mutex<Health>,
+}
+
+#[derive(Default)]
+struct Health {
+    /// Failed operations since the last success.
+    failures: u32,
+    /// No operation is tried before this.
+    skip_until: Option<Instant>,
+}
+
+fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl RedisStore {
+    /// Checks a `redis://` or `rediss://` URL; connects to nothing yet.
+    pub(crate) fn open(url: &str) -> Result<RedisStore> {
+        let parsed = url::Url::parse(url).map_err(|_| bad_url(url, "it is not a valid URL"))?;
+        if parsed.host_str().map_or(true, str::is_empty) {
+            return Err(bad_url(url, "it names no host (redis://host:port/db)"));
+        }
+        let db = parsed.path().trim_start_matches('/');
+        if !db.is_empty() && db.parse::<u16>().is_err() {
+            return Err(bad_url(
+                url,
+                "the path must be a database number (redis://host:port/0)",
+            ));
+        }
+        if parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err(bad_url(url, "it takes no query or fragment"));
+        }
+        // The redis crate's own reading of it (its error text is not shown: it may quote the
+        // URL, password and all).
+        let client = Client::open(url).map_err(|_| bad_url(url, "the redis client refused it"))?;
+        let shown = format!(
+            "{}://{}:{}/{}",
+            parsed.scheme(),
+            parsed.host_str().unwrap_or_default(),
+            parsed.port().unwrap_or(6379),
+            if db.is_empty() { "0" } else { db }
+        );
+        Ok(RedisStore {
+            inner: Arc::new(Inner {
+                client,
+                shown,
+                manager: Mutex::new(None),
+                idle: Mutex::new((std::process::id(), Vec::new())),
+                health: Mutex::new(Health::default()),
+            }),
+        })
+    }
+}
+
+fn record_key(key: &str) -> String {
+    format!("{PREFIX}{key}")
+}
+
+fn lock_key(key: &str) -> String {
+    format!("{PREFIX}{key}:lock")
+}
+
+/// A Redis error as the store reports it (the session logs it once).
+fn to_io(e: RedisError) -> io::Error {
+    let kind = if e.is_timeout() {
+        io::ErrorKind::TimedOut
+    } else if e.is_connection_refusal() {
+        io::ErrorKind::ConnectionRefused
+    } else {
+        io::ErrorKind::Other
+    };
+    io::Error::new(kind, format!("redis: {e}"))
+}
+
+impl Inner {
+    /// Fails at once while Redis is being skipped after a failure.
+    fn check(&self) -> io::Result<()> {
+        match guard(&self.health).skip_until {
+            Some(until) if Instant::now() < until => Err(io::Error::other(format!(
+                "redis at {} failed moments ago; skipped until it is tried again",
+                self.shown
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    fn outcome<T>(&self, result: io::Result<T>) -> io::Result<T> {
+        let recovered = {
+            let mut health = guard(&self.health);
+            match &result {
+                Ok(_) => {
+                    let recovered = health.failures > 0;
+                    *health = Health::default();
+                    recovered
+                }
+                Err(_) => {
+                    health.failures = health.failures.saturating_add(1);
+                    let doublings = health.failures.saturating_sub(1).min(8);
+                    let pause = FIRST_PAUSE.saturating_mul(1 << doublings).min(MAX_PAUSE);
+                    health.skip_until = Some(Instant::now() + pause);
+                    false
+                }
+            }
+        };
+        if recovered {
+            tracing::info!(target: "xpay_auth", store = %self.shown, "the token store answers again");
+        }
+        result
+    }
+
+    // --- blocking faces: I/O on the calling thread ---
+
+    fn take_idle(&self) -> Option<Connection> {
+        let mut idle = guard(&self.idle);
+        let pid = std::process::id();
+        if idle.0 != pid {
+            // A forked parent's connections: its sockets, not ours to close or use.
+            for conn in std::mem::take(&mut idle.1) {
+                std::mem::forget(conn);
+            }
+            idle.0 = pid;
+        }
+        idle.1.pop()
+    }
+
+    fn put_idle(&self, conn: Connection) {
+        let mut idle = guard(&self.idle);
+        if idle.0 == std::process::id() && idle.1.len() < MAX_IDLE {
+            idle.1.push(conn);
+        }
+    }
+
+    fn connect(&self) -> RedisResult<Connection> {
+        let conn = self.client.get_connection_with_timeout(CONNECT_TIMEOUT)?;
+        conn.set_read_timeout(Some(REPLY_TIMEOUT))?;
+        conn.set_write_timeout(Some(REPLY_TIMEOUT))?;
+        Ok(conn)
+    }
+
+    /// Runs `op` on a connection on this thread: an idle one (once more on a fresh one if the
+    /// idle one turns out dead, e.g. Redis restarted), else a new one.
+    fn blocking<T>(&self, op: impl Fn(&mut Connection) -> RedisResult<T>) -> io::Result<T> {
+        self.check()?;
+        let run = || -> RedisResult<T> {
+            if let Some(mut conn) = self.take_idle() {
+                match op(&mut conn) {
+                    Ok(value) => {
+                        self.put_idle(conn);
+                        return Ok(value);
+                    }
+                    Err(e) if !(e.is_io_error() || e.is_connection_dropped()) => {
+                        self.put_idle(conn);
+                        return Err(e);
+                    }
+                    // A dead idle connection: try a fresh one.
+                    Err(_) => {}
+                }
+            }
+            let mut conn = self.connect()?;
+            let value = op(&mut conn)?;
+            self.put_idle(conn);
+            Ok(value)
+        };
+        // The redis crate must not unwind into a face (across FFI).
+        let result = std::panic::catch_unwind(AssertUnwindSafe(run))
+            .unwrap_or_else(|_| {
+                Err(RedisError::from(io::Error::other(
+                    "the redis client panicked",
+                )))
+            })
+            .map_err(to_io);
+        self.outcome(result)
+    }
+
+    // --- async faces: one connection manager on the core's runtime ---
+
+    /// The manager of this process, made on first use (on the core's runtime, where its
+    /// driver task lives for the life of the process).
+    async fn manager(self: &Arc<Self>) -> RedisResult<ConnectionManager> {
+        let pid = std::process::id();
+        {
+            let mut slot = guard(&self.manager);
+            match slot.take() {
+                Some((owner, manager)) if owner == pid => {
+                    *slot = Some((owner, manager.clone()));
+                    return Ok(manager);
+                }
+                // A forked parent's manager: its task and socket live in the parent.
+                Some(stale) => std::mem::forget(stale),
+                None => {}
+            }
+        }
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(CONNECT_TIMEOUT)
+            .set_response_timeout(REPLY_TIMEOUT)
+            .set_number_of_retries(1)
+            .set_factor(50)
+            .set_max_delay(200);
+        let manager = ConnectionManager::new_with_config(self.client.clone(), config).await?;
+        let mut slot = guard(&self.manager);
+        match slot.as_ref() {
+            // Another caller made one meanwhile: use it, drop ours.
+            Some((owner, existing)) if *owner == pid => Ok(existing.clone()),
+            _ => {
+                *slot = Some((pid, manager.clone()));
+                Ok(manager)
+            }
+        }
+    }
+
+    /// Runs `op` with the manager as a task on the core's runtime (so it works from any
+    /// caller's runtime), bounded as a whole.
+    async fn run_async<T, F>(self: &Arc<Self>, op: F) -> io::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(ConnectionManager) -> BoxFuture<'static, RedisResult<T>> + Send + 'static,
+    {
+        self.check()?;
+        let runtime =
+            crate::runtime::async_runtime().map_err(|e| io::Error::other(e.to_string()))?;
+        let inner = self.clone();
+        let task = runtime.spawn(async move {
+            let limit = CONNECT_TIMEOUT + REPLY_TIMEOUT * 2;
+            match tokio::time::timeout(limit, async move { op(inner.manager().await?).await }).await
+            {
+                Ok(result) => result.map_err(to_io),
+                Err(_) => Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "redis: no reply in time",
+                )),
+            }
+        });
+        let result = match task.await {
+            Ok(result) => result,
+            Err(e) => Err(io::Error::other(format!(
+                "redis: the store's task ended: {e}"
+            ))),
+        };
+        self.outcome(result)
+    }
+
+    // --- the operations, for either face ---
+
+    async fn get(self: &Arc<Self>, key: String, io: Io) -> io::Result<Option<Vec<u8>>> {
+        match io {
+            Io::Blocking => self.blocking(|c| ::redis::cmd("GET").arg(&key).query(c)),
+            Io::Async => {
+                self.run_async(move |mut c| {
+                    async move { ::redis::cmd("GET").arg(&key).query_async(&mut c).await }.boxed()
+                })
+                .await
+            }
+        }
+    }
+
+    async fn set(
+        self: &Arc<Self>,
+        key: String,
+        value: Vec<u8>,
+        ttl_ms: u64,
+        io: Io,
+    ) -> io::Result<()> {
+        match io {
+            Io::Blocking => self.blocking(|c| {
+                ::redis::cmd("SET")
+                    .arg(&key)
+                    .arg(&value)
+                    .arg("PX")
+                    .arg(ttl_ms)
+                    .query::<()>(c)
+            }),
+            Io::Async => {
+                self.run_async(move |mut c| {
+                    async move {
+                        ::redis::cmd("SET")
+                            .arg(&key)
+                            .arg(&value)
+                            .arg("PX")
+                            .arg(ttl_ms)
+                            .query_async::<()>(&mut c)
+                            .await
+                    }
+                    .boxed()
+                })
+                .await
+            }
+        }
+    }
+
+    /// `SET lock value NX PX hold`: whether we got it.
+    async fn try_lock(
+        self: &Arc<Self>,
+        lock: String,
+        value: String,
+        hold_ms: u64,
+        io: Io,
+    ) -> io::Result<bool> {
+        let set = move |lock: &str, value: &str| {
+            let mut cmd = ::redis::cmd("SET");
+            cmd.arg(lock).arg(value).arg("NX").arg("PX").arg(hold_ms);
+            cmd
+        };
+        let reply: Option<String> = match io {
+            Io::Blocking => self.blocking(|c| set(&lock, &value).query(c))?,
+            Io::Async => {
+                self.run_async(move |mut c| {
+                    async move { set(&lock, &value).query_async(&mut c).await }.boxed()
+                })
+                .await?
+            }
+        };
+        Ok(reply.is_some())
+    }
+
+    /// The compare-and-delete of the lock.
+    async fn unlock(self: &Arc<Self>, lock: String, value: String, io: Io) -> io::Result<()> {
+        match io {
+            Io::Blocking => self.blocking(|c| {
+                Script::new(RELEASE)
+                    .key(&lock)
+                    .arg(&value)
+                    .invoke::<i64>(c)
+                    .map(drop)
+            }),
+            Io::Async => {
+                self.run_async(move |mut c| {
+                    async move {
+                        Script::new(RELEASE)
+                            .key(&lock)
+                            .arg(&value)
+                            .invoke_async::<i64>(&mut c)
+                            .await
+                            .map(drop)
+                    }
+                    .boxed()
+                })
+                .await
+            }
+        }
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl TokenStore for RedisStore {
+    fn load<'a>(&'a self, key: &'a str, io: Io) -> BoxFuture<'a, io::Result<Option<Vec<u8>>>> {
+        self.inner.get(record_key(key), io).boxed()
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        record: Vec<u8>,
+        ttl: Duration,
+        io: Io,
+    ) -> BoxFuture<'a, io::Result<()>> {
+        async move {
+            let ttl_ms = millis(ttl);
+            if ttl_ms == 0 {
+                // Already expired: nothing worth sharing.
+                return Ok(());
+            }
+            self.inner.set(record_key(key), record, ttl_ms, io).await
+        }
+        .boxed()
+    }
+
+    fn lock<'a>(
+        &'a self,
+        key: &'a str,
+        hold: Duration,
+        deadline: Instant,
+        io: Io,
+    ) -> BoxFuture<'a, io::Result<Option<Box<dyn StoreLock>>>> {
+        async move {
+            let lock = lock_key(key);
+            let value = format!("{:032x}", rand::random::<u128>());
+            let hold_ms = millis(hold).max(1);
+            let mut pause = POLL_FIRST;
+            loop {
+                if self
+                    .inner
+                    .try_lock(lock.clone(), value.clone(), hold_ms, io)
+                    .await?
+                {
+                    let held: Box<dyn StoreLock> = Box::new(Held {
+                        inner: self.inner.clone(),
+                        lock,
+                        value,
+                        released: false,
+                    });
+                    return Ok(Some(held));
+                }
+                let now = Instant::now();
+                if now >= deadline {
+                    return Ok(None);
+                }
+                io.sleep(pause.min(deadline - now)).await;
+                pause = (pause * 2).min(POLL_MAX);
+            }
+        }
+        .boxed()
+    }
+
+    fn describe(&self) -> String {
+        self.inner.shown.clone()
+    }
+}
+
+/// The login lock, held.
+struct Held {
+    inner: Arc<Inner>,
+    lock: String,
+    value: String,
+    released: bool,
+}
+
+impl StoreLock for Held {
+    fn release(mut self: Box<Self>, io: Io) -> BoxFuture<'static, io::Result<()>> {
+        self.released = true;
+        let inner = self.inner.clone();
+        let (lock, value) = (
+            std::mem::take(&mut self.lock),
+            std::mem::take(&mut self.value),
+        );
+        async move { inner.unlock(lock, value, io).await }.boxed()
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if self.released {
+            return;
+        }
+        // Dropped unreleased (a login that panicked): free it from the core's runtime without
+        // waiting; if that cannot be done the lock expires by itself after `hold`.
+        if let Ok(runtime) = crate::runtime::async_runtime() {
+            let inner = self.inner.clone();
+            let (lock, value) = (
+                std::mem::take(&mut self.lock),
+                std::mem::take(&mut self.value),
+            );
+            drop(runtime.spawn(async move { inner.unlock(lock, value, Io::Async).await }));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs a blocking-face store future (its I/O is done in the first poll).
+    fn now<T>(f: BoxFuture<'_, T>) -> T {
+        f.now_or_never()
+            .expect("blocking store I/O completes in its first poll")
+    }
+
+    /// Runs an async-face store future on the core's runtime.
+    fn on_runtime<T: Send + 'static>(
+        f: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> T {
+        let rt = crate::runtime::async_runtime().expect("runtime");
+        rt.block_on(async move { rt.spawn(f).await.expect("task") })
+    }
+
+    /// A redis-server of our own on a free loopback port (no persistence), stopped on drop;
+    /// `None` (and a note) where redis-server is not installed.
+    struct Server {
+        child: std::process::Child,
+        port: u16,
+    }
+
+    impl Server {
+        fn start() -> Option<Server> {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .expect("a free port");
+            Server::on(port)
+        }
+
+        fn on(port: u16) -> Option<Server> {
+            let child = std::process::Command::new("redis-server")
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                ])
+                .args([
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    &std::env::temp_dir().to_string_lossy(),
+                ])
+                .stdout(std::process::Stdio::null())
+                .spawn();
+            let Ok(child) = child else {
+                eprintln!("skipped: redis-server is not installed (apt-get install redis-server)");
+                return None;
+            };
+            let server = Server { child, port };
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(Instant::now() < deadline, "redis-server did not start");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Some(server)
+        }
+
+        fn url(&self) -> String {
+            format!("redis://127.0.0.1:{}/0", self.port)
+        }
+    }
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    fn far() -> Instant {
+        Instant::now() + Duration::from_secs(5)
+    }
+
+    #[test]
+    fn urls_are_checked_without_connecting() {
+        for good in [
+            "redis://127.0.0.1:6379/0",
+            "redis://localhost",
+            "redis://:pw@10.0.0.1:7000/3",
+            "rediss://user:pw@cache.example:6380/1",
+        ] {
+            assert!(RedisStore::open(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "redis://",
+            "redis://host/notanumber",
+            "redis://host:6379/0?x=1",
+            "redis://host:6379/0#insecure",
+        ] {
+            let e = RedisStore::open(bad).err().expect(bad);
+            assert_eq!(e.code(), "invalid_argument", "{bad}");
+        }
+        assert!(super::super::open("redis://127.0.0.1:1/0").is_ok_and(|s| s.is_some()));
+    }
+
+    #[test]
+    fn the_shown_url_has_no_password() {
+        let store = RedisStore::open("redis://admin:hunter2@10.0.0.1:7000/3").expect("valid");
+        assert_eq!(store.describe(), "redis://10.0.0.1:7000/3");
+        let e = RedisStore::open("redis://admin:hunter2@host/x")
+            .err()
+            .expect("invalid");
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn a_refusing_redis_fails_fast_and_is_skipped_for_a_pause() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let store = RedisStore::open(&format!("redis://127.0.0.1:{port}/0")).expect("valid");
+        assert!(now(store.load("k", Io::Blocking)).is_err());
+        // Skipped now: fails without trying, on either face.
+        let skipped = |r: io::Result<Option<Vec<u8>>>| {
+            r.err().is_some_and(|e| e.to_string().contains("skipped"))
+        };
+        assert!(skipped(now(store.load("k", Io::Blocking))));
+        let store = Arc::new(store);
+        let s = store.clone();
+        assert!(skipped(on_runtime(
+            async move { s.load("k", Io::Async).await }
+        )));
+    }
+
+    #[test]
+    fn records_round_trip_under_versioned_keys_on_both_faces() {
+        let Some(server) = Server::start() else {
+            return;
+        };
+        let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));
+        let ttl = Duration::from_secs(60);
+        now(store.save("aa", b"sealed-1".to_vec(), ttl, Io::Blocking)).expect("save");
+        assert_eq!(
+            now(store.load("aa", Io::Blocking)).expect("load"),
+            Some(b"sealed-1".to_vec())
+        );
+        let s = store.clone();
+        let loaded = on_runtime(async move {
+            s.save("bb", b"sealed-2".to_vec(), ttl, Io::Async).await?;
+            Ok::<_, io::Error>((
+                s.load("aa", Io::Async).await?,
+                s.load("bb", Io::Async).await?,
+            ))
+        })
+        .expect("async");
+        assert_eq!(
+            loaded,
+            (Some(b"sealed-1".to_vec()), Some(b"sealed-2".to_vec()))
+        );
+        assert_eq!(now(store.load("none", Io::Blocking)).expect("load"), None);
+        // What a reader of Redis sees: our prefix and version, the record as given.
+        let mut conn = Client::open(server.url())
+            .and_then(|c| c.get_connection())
+            .expect("conn");
+        let keys: Vec<String> = ::redis::cmd("KEYS")
+            .arg("*")
+            .query(&mut conn)
+            .expect("keys");
+        let mut keys = keys;
+        keys.sort();
+        assert_eq!(keys, ["xpay-auth:1:aa", "xpay-auth:1:bb"]);
+        let pttl: i64 = ::redis::cmd("PTTL")
+            .arg("xpay-auth:1:aa")
+            .query(&mut conn)
+            .expect("pttl");
+        assert!(pttl > 0 && pttl <= 60_000, "{pttl}");
+    }
+
+    #[test]
+    fn the_lock_is_exclusive_and_released_only_by_its_holder() {
+        let Some(server) = Server::start() else {
+            return;
+        };
+        let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));
+        let hold = Duration::from_secs(30);
+        let first = now(store.lock("k", hold, far(), Io::Blocking))
+            .expect("lock")
+            .expect("held");
+        // Someone else's deadline passes while it is held (blocking and async faces).
+        let past = Instant::now();
+        assert!(now(store.lock("k", hold, past, Io::Blocking))
+            .expect("lock")
+            .is_none());
+        let s = store.clone();
+        assert!(on_runtime(async move {
+            s.lock("k", hold, past, Io::Async)
+                .await
+                .map(|l| l.is_none())
+        })
+        .expect("lock"));
+        // It expires by itself after `hold`.
+        let mut conn = Client::open(server.url())
+            .and_then(|c| c.get_connection())
+            .expect("conn");
+        let pttl: i64 = ::redis::cmd("PTTL")
+            .arg("xpay-auth:1:k:lock")
+            .query(&mut conn)
+            .expect("pttl");
+        assert!(pttl > 0 && pttl <= 30_000, "{pttl}");
+        // Our lock "expired" and another holder took it: our release must not free theirs.
+        let _: () = ::redis::cmd("DEL")
+            .arg("xpay-auth:1:k:lock")
+            .query(&mut conn)
+            .expect("del");
+        let s = store.clone();
+        let second = on_runtime(async move { s.lock("k", hold, far(), Io::Async).await })
+            .expect("lock")
+            .expect("held");
+        now(first.release(Io::Blocking)).expect("release");
+        assert!(now(store.lock("k", hold, past, Io::Blocking))
+            .expect("lock")
+            .is_none());
+        on_runtime(second.release(Io::Async)).expect("release");
+        // Free now: a waiter gets it.
+        let third = now(store.lock("k", hold, far(), Io::Blocking))
+            .expect("lock")
+            .expect("held");
+        now(third.release(Io::Blocking)).expect("release");
+        let exists: i64 = ::redis::cmd("EXISTS")
+            .arg("xpay-auth:1:k:lock")
+            .query(&mut conn)
+            .expect("exists");
+        assert_eq!(exists, 0);
+    }
+
+    #[test]
+    fn a_waiter_gets_the_lock_when_the_holder_releases_it() {
+        let Some(server) = Server::start() else {
+            return;
+        };
+        let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));
+        let hold = Duration::from_secs(30);
+        let held = now(store.lock("w", hold, far(), Io::Blocking))
+            .expect("lock")
+            .expect("held");
+        let s = store.clone();
+        let waiter = std::thread::spawn(move || {
+            let lock = now(s.lock("w", hold, far(), Io::Blocking));
+            lock.map(|l| l.map(|l| now(l.release(Io::Blocking))).is_some())
+        });
+        now(held.release(Io::Blocking)).expect("release");
+        assert!(waiter.join().expect("thread").expect("lock"));
+    }
+
+    #[test]
+    fn redis_restarted_is_used_again_after_the_pause() {
+        let Some(server) = Server::start() else {
+            return;
+        };
+        let port = server.port;
+        let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));
+        let ttl = Duration::from_secs(60);
+        now(store.save("r", b"x".to_vec(), ttl, Io::Blocking)).expect("save");
+        let s = store.clone();
+        on_runtime(async move { s.load("r", Io::Async).await }).expect("load");
+        drop(server);
+        assert!(now(store.load("r", Io::Blocking)).is_err());
+        let Some(_server) = Server::on(port) else {
+            return;
+        };
+        // Both faces' connections (an idle blocking one, the manager's) were to the old
+        // server; after the pause each works again.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let s = store.clone();
+            let sync = now(store.save("r", b"y".to_vec(), ttl, Io::Blocking)).is_ok();
+            let rt = on_runtime(async move { s.load("r", Io::Async).await });
+            if sync && matches!(rt, Ok(Some(ref v)) if v == b"y") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the store did not come back: {rt:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    #[test]
+    fn a_forked_child_makes_its_own_connections() {
+        let Some(server) = Server::start() else {
+            return;
+        };
+        let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));
+        let ttl = Duration::from_secs(60);
+        // The parent has an idle blocking connection and a connection manager.
+        now(store.save("f", b"parent".to_vec(), ttl, Io::Blocking)).expect("save");
+        let s = store.clone();
+        on_runtime(async move { s.load("f", Io::Async).await }).expect("load");
+        // SAFETY: the child only runs this test's code and leaves with `_exit`.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork failed");
+        if pid == 0 {
+            // SAFETY: a child stuck on the parent's sockets or runtime dies instead of hanging.
+            unsafe { libc::alarm(20) };
+            let ok = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                let sync = now(store.load("f", Io::Blocking)).ok().flatten();
+                now(store.save("f", b"child".to_vec(), ttl, Io::Blocking)).is_ok()
+                    && sync.as_deref() == Some(&b"parent"[..])
+                    && {
+                        let s = store.clone();
+                        on_runtime(async move { s.load("f", Io::Async).await })
+                            .ok()
+                            .flatten()
+                            == Some(b"child".to_vec())
+                    }
+            }));
+            // SAFETY: leaving the child without running the parent's destructors.
+            unsafe { libc::_exit(if matches!(ok, Ok(true)) { 0 } else { 1 }) };
+        }
+        let mut status = 0;
+        // SAFETY: waiting for our own child.
+        let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
+        assert_eq!(waited, pid);
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "child status {status}"
+        );
+        // The parent's own connections still work (the child never touched them).
+        assert_eq!(
+            now(store.load("f", Io::Blocking)).expect("load"),
+            Some(b"child".to_vec())
+        );
+        let s = store.clone();
+        assert_eq!(
+            on_runtime(async move { s.load("f", Io::Async).await }).expect("load"),
+            Some(b"child".to_vec())
+        );
+    }
+}

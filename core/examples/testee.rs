@@ -12,7 +12,9 @@ use std::sync::{Arc, Barrier};
 
 use serde_json::{json, Value};
 use tokio::runtime::Runtime;
-use xpay_auth::{blocking, Authentication, Client, ClientBuilder, Credentials, Error, Session};
+use xpay_auth::{
+    blocking, Authentication, Client, ClientBuilder, Credentials, Error, Session, SessionStats,
+};
 
 fn main() {
     if std::env::args().any(|a| a == "--blocking") {
@@ -128,6 +130,18 @@ fn other_op(op: &str) -> Value {
     unsupported(&format!("unknown op {op:?}"))
 }
 
+/// The ops that need a session.
+macro_rules! SESSION_OPS {
+    () => {
+        "access_token" | "call" | "call_raw" | "invalidate" | "authorization_header" | "stats"
+    };
+}
+
+/// `stats` as the protocol spells it (snake_case, times in ms since the epoch).
+fn stats_json(stats: &SessionStats) -> Value {
+    serde_json::to_value(stats).map_or_else(|e| usage(&e.to_string()), ok)
+}
+
 fn auth_json(a: &Authentication) -> Value {
     let u = a.user();
     json!({"access_token": a.access_token(), "expires_at": a.expires_at(),
@@ -229,7 +243,9 @@ impl Async {
                 answer(s.call_raw(path, text).await)
             }
             ("invalidate", Some(s)) => ok(Value::Null).after(|| s.invalidate()),
-            ("access_token" | "call" | "call_raw" | "invalidate", None) => usage("no session yet"),
+            ("authorization_header", Some(s)) => answer(s.authorization_header().await),
+            ("stats", Some(s)) => stats_json(&s.stats()),
+            (SESSION_OPS!(), None) => usage("no session yet"),
             (other, _) => other_op(other),
         }
     }
@@ -333,7 +349,9 @@ impl Face for Blocking {
                 answer(s.call_raw(path, text))
             }
             ("invalidate", Some(s)) => ok(Value::Null).after(|| s.invalidate()),
-            ("access_token" | "call" | "call_raw" | "invalidate", None) => usage("no session yet"),
+            ("authorization_header", Some(s)) => answer(s.authorization_header()),
+            ("stats", Some(s)) => stats_json(&s.stats()),
+            (SESSION_OPS!(), None) => usage("no session yet"),
             (other, _) => other_op(other),
         }
     }

@@ -23,7 +23,7 @@ use crate::config::ClientBuilder;
 use crate::error::Result;
 use crate::runtime::block_on;
 use crate::session::{Background, Lookup};
-use crate::{Authentication, Credentials};
+use crate::{Authentication, Credentials, SessionStats};
 
 /// A blocking xPay client. Cheap to clone, safe to share between threads, fork-safe.
 #[derive(Clone)]
@@ -159,6 +159,25 @@ impl Session {
     /// Drops the cached token; the next use logs in again.
     pub fn invalidate(&self) {
         self.inner.invalidate()
+    }
+
+    /// `"Bearer <token>"` for the caller's own HTTP client. See
+    /// [`crate::Session::authorization_header`].
+    pub fn authorization_header(&self) -> Result<String> {
+        Ok(format!("Bearer {}", self.authentication()?.access_token()))
+    }
+
+    /// The header to re-send with after a 401 for `rejected`. See
+    /// [`crate::Session::reauthorize`].
+    pub fn reauthorize(&self, rejected: &str) -> Result<String> {
+        self.inner.refused(rejected);
+        self.authorization_header()
+    }
+
+    /// What the session counted, its back-off and token expiry. See
+    /// [`crate::Session::stats`].
+    pub fn stats(&self) -> SessionStats {
+        self.inner.stats()
     }
 
     /// The account's username.

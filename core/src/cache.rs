@@ -74,6 +74,20 @@ pub(crate) struct Cache<F> {
     /// Failed logins since the last success.
     failures: u32,
     backoff: Option<Backoff>,
+    /// The login in flight, when it is a background renewal (a token was still valid).
+    renewal: Option<FlightId>,
+    counts: Counts,
+}
+
+/// What the cache counted since it was made (see [`Cache::counts`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Counts {
+    /// Background renewals started.
+    pub renewals: u64,
+    /// Background renewals that failed.
+    pub renewal_failures: u64,
+    /// Callers that had to wait for a login (the one that started it included).
+    pub waits: u64,
 }
 
 #[derive(Debug)]
@@ -103,6 +117,8 @@ impl<F: Clone> Cache<F> {
             last_flight: 0,
             failures: 0,
             backoff: None,
+            renewal: None,
+            counts: Counts::default(),
         }
     }
 
@@ -117,6 +133,7 @@ impl<F: Clone> Cache<F> {
                 return if self.flight.is_some() || self.backing_off(now) {
                     Decision::Ready(auth)
                 } else {
+                    self.counts.renewals += 1;
                     Decision::Renew(auth)
                 };
             }
@@ -124,11 +141,15 @@ impl<F: Clone> Cache<F> {
             self.token = None;
         }
         if let Some((_, flight)) = &self.flight {
+            self.counts.waits += 1;
             return Decision::Wait(flight.clone());
         }
         match &self.backoff {
             Some(backoff) if now < backoff.until => Decision::Fail(self.backoff_error(now)),
-            _ => Decision::Login,
+            _ => {
+                self.counts.waits += 1;
+                Decision::Login
+            }
         }
     }
 
@@ -136,7 +157,23 @@ impl<F: Clone> Cache<F> {
     pub(crate) fn started(&mut self, flight: F) -> FlightId {
         self.last_flight = self.last_flight.wrapping_add(1);
         self.flight = Some((self.last_flight, flight));
+        // A login while a valid token is cached can only be a renewal (`decide` drops an
+        // expired token before it asks for a login).
+        self.renewal = self.token.is_some().then_some(self.last_flight);
         self.last_flight
+    }
+
+    /// The counts so far.
+    pub(crate) fn counts(&self) -> Counts {
+        self.counts
+    }
+
+    /// The cached token while it has not expired at `now` (renewing or not).
+    pub(crate) fn valid(&self, now: Millis) -> Option<&Arc<Authentication>> {
+        self.token
+            .as_ref()
+            .filter(|t| now < t.expires)
+            .map(|t| &t.auth)
     }
 
     /// The login in flight, if any.
@@ -173,6 +210,9 @@ impl<F: Clone> Cache<F> {
     /// Login `id` failed at `now`: the back-off starts (or grows). A token still valid is kept;
     /// returns whether there is one.
     pub(crate) fn failed(&mut self, id: FlightId, now: Millis, error: &Error) -> bool {
+        if self.renewal == Some(id) {
+            self.counts.renewal_failures += 1;
+        }
         self.end_flight(id);
         self.failures = self.failures.saturating_add(1);
         let retry_after = error
@@ -238,6 +278,9 @@ impl<F: Clone> Cache<F> {
             .is_some_and(|(current, _)| *current == id)
         {
             self.flight = None;
+        }
+        if self.renewal == Some(id) {
+            self.renewal = None;
         }
     }
 
@@ -574,6 +617,36 @@ mod tests {
         assert_eq!(h.get(2), Got::Waits(2));
         h.cache.abandon_flight();
         assert_eq!(h.get(3), Got::LogsIn(3));
+    }
+
+    #[test]
+    fn counts_renewals_their_failures_and_the_callers_that_waited() {
+        let mut h = Harness::new(no_jitter);
+        assert_eq!(h.get(0), Got::LogsIn(1));
+        assert_eq!(h.get(1), Got::Waits(1));
+        assert_eq!(h.cache.counts().waits, 2, "the starter and one waiter");
+        h.succeed(2, "t1", 10_000);
+        h.get(3);
+        assert_eq!(h.cache.counts().waits, 2, "a cached token is no wait");
+        assert_eq!(h.get(5_002), Got::TokenAndRenewal("t1".into()));
+        assert!(h.fail(5_003, &refused()));
+        assert_eq!(h.get(6_003), Got::TokenAndRenewal("t1".into()));
+        h.succeed(6_004, "t2", 10_000);
+        // A login after expiry is not a renewal, and its failure not a renewal failure.
+        h.cache.invalidate();
+        assert_eq!(h.get(6_005), Got::LogsIn(4));
+        h.fail(6_006, &refused());
+        assert!(h.fails_at_once(6_007), "a back-off error is no wait");
+        let counts = h.cache.counts();
+        assert_eq!(
+            counts,
+            Counts {
+                renewals: 2,
+                renewal_failures: 1,
+                waits: 3
+            }
+        );
+        assert!(h.cache.valid(6_008).is_none());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! loop every xPay call goes through (attempt, decode, retry per the policy).
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -122,12 +122,30 @@ impl Client {
     /// Empty credentials fail with `invalid_argument` before any I/O; a refused login is an
     /// `authentication` error carrying the server's message, tag and uuid.
     pub async fn authenticate(&self, credentials: &Credentials) -> Result<Authentication> {
+        self.authenticate_counting(credentials, None).await
+    }
+
+    /// [`authenticate`](Self::authenticate), adding one to `attempts` for every login request
+    /// sent (each retry too): a session's `logins` figure.
+    pub(crate) async fn authenticate_counting(
+        &self,
+        credentials: &Credentials,
+        attempts: Option<&AtomicU64>,
+    ) -> Result<Authentication> {
         credentials.validate()?;
         let body = login_body(credentials)?;
         let secrets = [credentials.secret_key()];
         let secrets = Secrets::new(&secrets);
         let success = self
-            .post(Endpoint::Login, LOGIN_PATH, &body, None, None, secrets)
+            .post_counting(
+                Endpoint::Login,
+                LOGIN_PATH,
+                &body,
+                None,
+                None,
+                secrets,
+                attempts,
+            )
             .await?;
         envelope::authentication(success, credentials.is_api(), secrets)
     }
@@ -154,6 +172,22 @@ impl Client {
         bearer: Option<&str>,
         uuid: Option<&str>,
         secrets: Secrets<'_>,
+    ) -> Result<Success> {
+        self.post_counting(endpoint, path, body, bearer, uuid, secrets, None)
+            .await
+    }
+
+    /// [`post`](Self::post), adding one to `attempts` for every request sent.
+    #[allow(clippy::too_many_arguments)]
+    async fn post_counting(
+        &self,
+        endpoint: Endpoint,
+        path: &str,
+        body: &Bytes,
+        bearer: Option<&str>,
+        uuid: Option<&str>,
+        secrets: Secrets<'_>,
+        attempts: Option<&AtomicU64>,
     ) -> Result<Success> {
         let idempotency = match endpoint {
             Endpoint::Login => Idempotency::Safe,
@@ -186,6 +220,9 @@ impl Client {
                 bearer,
                 uuid,
             };
+            if let Some(attempts) = attempts {
+                attempts.fetch_add(1, Ordering::Relaxed);
+            }
             let (failure, error) = match transport::send(&transport, config, attempt).await {
                 Ok(reply) => {
                     match envelope::decode(endpoint, reply.status, &reply.body, uuid, secrets) {

@@ -6,8 +6,11 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use url::Url;
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::proxy::Proxy;
+use crate::tls::{TlsOptions, TlsRoots};
 
 /// The production base URL, used when neither the builder nor `XPAY_BASE_URL` gives one.
 pub const DEFAULT_BASE_URL: &str = "https://apis.xpay.stream";
@@ -35,6 +38,10 @@ pub(crate) struct Config {
     pub max_body_bytes: usize,
     pub refresh_before: Duration,
     pub backoff_base: Duration,
+    /// The TLS settings (roots, CA certificates, client certificate), for both transports.
+    pub tls: crate::tls::SharedTls,
+    /// The proxy: the option, else the environment's for the base URL's host.
+    pub proxy: Option<std::sync::Arc<Proxy>>,
 }
 
 impl fmt::Debug for Config {
@@ -45,6 +52,7 @@ impl fmt::Debug for Config {
             .field("connect_timeout", &self.connect_timeout)
             .field("max_retries", &self.max_retries)
             .field("user_agent", &self.user_agent)
+            .field("proxy", &self.proxy)
             .finish_non_exhaustive()
     }
 }
@@ -62,7 +70,7 @@ pub struct ClientBuilder<C = crate::Client> {
     face: PhantomData<fn() -> C>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 struct Options {
     base_url: Option<String>,
     timeout: Option<Duration>,
@@ -72,6 +80,35 @@ struct Options {
     max_body_bytes: Option<usize>,
     refresh_before: Option<Duration>,
     backoff_base: Option<Duration>,
+    tls: TlsOptions,
+    proxy: Option<Zeroizing<String>>,
+    /// An option that could not be taken as given (a CA file that cannot be read): reported
+    /// by `build`/`validate` as `invalid_argument`.
+    deferred_error: Option<String>,
+}
+
+// By hand: the proxy URL may carry a password, the client key is a secret.
+impl fmt::Debug for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options")
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("max_retries", &self.max_retries)
+            .field("user_agent", &self.user_agent)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("refresh_before", &self.refresh_before)
+            .field("backoff_base", &self.backoff_base)
+            .field("tls", &self.tls)
+            .field(
+                "proxy",
+                &self
+                    .proxy
+                    .as_ref()
+                    .map(|p| Proxy::parse(p, "the proxy").map(|p| p.display).ok()),
+            )
+            .finish()
+    }
 }
 
 impl<C> Default for ClientBuilder<C> {
@@ -154,6 +191,62 @@ impl<C> ClientBuilder<C> {
         self
     }
 
+    /// Extra CA certificates to trust (PEM, one or more certificates), besides the roots
+    /// [`tls_roots`](Self::tls_roots) picks. May be given more than once; each adds.
+    /// `XPAY_CA_BUNDLE` (a PEM file) and `SSL_CERT_FILE` add to the roots as well.
+    pub fn ca_bundle_pem(mut self, pem: &[u8]) -> Self {
+        let n = self.options.tls.ca_pem.len() + 1;
+        let what = if n == 1 {
+            "the CA bundle".to_owned()
+        } else {
+            format!("CA bundle {n}")
+        };
+        self.options.tls.ca_pem.push((what, pem.to_vec()));
+        self
+    }
+
+    /// Extra CA certificates from a PEM file (read now; a file that cannot be read is an
+    /// `invalid_argument` error from `build`).
+    pub fn ca_bundle_file(mut self, path: impl AsRef<std::path::Path>) -> Self {
+        let path = path.as_ref();
+        match std::fs::read(path) {
+            Ok(pem) => {
+                self.options
+                    .tls
+                    .ca_pem
+                    .push((format!("the CA bundle file {path:?}"), pem));
+            }
+            Err(e) => {
+                self.options.deferred_error =
+                    Some(format!("the CA bundle file {path:?} cannot be read ({e})"));
+            }
+        }
+        self
+    }
+
+    /// Which roots to trust: [`TlsRoots::SystemAndBundled`] (the default: the OS store and the
+    /// bundled Mozilla roots), `System`, `Bundled` or `None` (only the CA certificates given).
+    pub fn tls_roots(mut self, roots: TlsRoots) -> Self {
+        self.options.tls.roots = roots;
+        self
+    }
+
+    /// A client certificate (PEM, leaf first, optionally its chain) and its private key (PEM:
+    /// PKCS#8, PKCS#1 or SEC1), for servers that require mutual TLS.
+    pub fn client_identity_pem(mut self, cert: &[u8], key: &[u8]) -> Self {
+        self.options.tls.identity = Some((cert.to_vec(), Zeroizing::new(key.to_vec())));
+        self
+    }
+
+    /// A proxy for every request (`http://`, `https://` or `socks5://host:port`, credentials as
+    /// `user:password@` if needed: sent as `Proxy-Authorization`, never logged). Every host goes
+    /// through it, loopback too. Without it, `HTTPS_PROXY` / `ALL_PROXY` are used unless
+    /// `NO_PROXY` names the host (and never for a loopback host).
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.options.proxy = Some(Zeroizing::new(url.into()));
+        self
+    }
+
     /// Checks the options without building a client: the same checks as `build`, so a binding
     /// can refuse a bad option in the call that sets it.
     pub fn validate(&self) -> Result<()> {
@@ -192,6 +285,14 @@ impl Options {
         let base = Url::parse(&base_url).map_err(|e| {
             Error::invalid_argument(format!("the base URL {base_url:?} is not a URL ({e})"))
         })?;
+        if let Some(e) = self.deferred_error {
+            return Err(Error::invalid_argument(e));
+        }
+        let tls = self.tls.build()?;
+        let proxy = match &self.proxy {
+            Some(url) => Some(Proxy::parse(url, "the proxy option")?),
+            None => crate::proxy::from_env(&base)?,
+        };
         Ok(Config {
             base_url,
             base,
@@ -202,6 +303,8 @@ impl Options {
             max_body_bytes: self.max_body_bytes.unwrap_or(1024 * 1024),
             refresh_before: self.refresh_before.unwrap_or(Duration::from_secs(300)),
             backoff_base: self.backoff_base.unwrap_or(Duration::from_millis(100)),
+            tls,
+            proxy: proxy.map(std::sync::Arc::new),
         })
     }
 }

@@ -49,6 +49,7 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod http1;
+mod proxy;
 mod redact;
 mod retry;
 pub mod runtime;
@@ -56,6 +57,7 @@ mod scrub;
 mod session;
 mod session_builder;
 mod store;
+mod tls;
 mod transport;
 mod wipe;
 
@@ -64,8 +66,10 @@ pub use client::{Client, LOGIN_PATH};
 pub use config::{user_agent_for, ClientBuilder, DEFAULT_BASE_URL, ENV_BASE_URL, VERSION};
 pub use credentials::{Credentials, ENV_SECRET_KEY, ENV_USERNAME};
 pub use error::{Error, ErrorKind};
-pub use redact::redact_token;
-pub use session::Session;
+pub use redact::{redact_token, token_fingerprint};
+pub use proxy::{ENV_NO_PROXY, ENV_PROXY};
+pub use tls::{TlsRoots, ENV_CA_BUNDLE, ENV_SSL_CERT_FILE};
+pub use session::{Session, SessionStats};
 pub use session_builder::SessionBuilder;
 pub use store::ENV_TOKEN_STORE;
 

@@ -28,6 +28,16 @@ pub fn redact_token(token: &str) -> String {
     Redacted(token).to_string()
 }
 
+/// A token's fingerprint for log and trace fields: the first 8 hex digits of its SHA-256, so
+/// that two log lines can be tied to one token without either holding it.
+pub fn token_fingerprint(token: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
+    digest.as_ref()[..4]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,6 +47,13 @@ mod tests {
         let t = "eyJhbGciOiJIUzI1NiJ9.payload.signature-part";
         let s = redact_token(t);
         assert_eq!(s, format!("eyJhbG…({} chars)", t.len()));
+    }
+
+    #[test]
+    fn fingerprints_are_the_first_eight_hex_digits_of_the_sha256() {
+        // sha256("abc") = ba7816bf8f01cfea...
+        assert_eq!(token_fingerprint("abc"), "ba7816bf");
+        assert_eq!(token_fingerprint("").len(), 8);
     }
 
     #[test]

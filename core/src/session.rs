@@ -22,8 +22,9 @@
 
 use std::fmt;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
-use std::time::Instant;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use futures_util::future::{BoxFuture, FutureExt, Shared};
@@ -39,6 +40,7 @@ use crate::config::validate_path;
 use crate::credentials::Credentials;
 use crate::envelope::{Endpoint, Success};
 use crate::error::{Error, ErrorKind, Result};
+use crate::redact::token_fingerprint;
 use crate::scrub::Secrets;
 use crate::store::{self, Io, SessionStore, TokenStore};
 
@@ -68,6 +70,8 @@ struct Inner {
     /// The token store the session logs in through (`None`: `memory:`, its own cache only),
     /// or why the one it was given is unusable (every call fails with it, nothing sent).
     store: std::result::Result<Option<Arc<SessionStore>>, String>,
+    /// Login requests sent (every attempt), for [`Session::stats`].
+    logins: Arc<AtomicU64>,
     /// Tests replace the login request with their own.
     #[cfg(test)]
     fake_login: Mutex<Option<FakeLogin>>,
@@ -129,6 +133,7 @@ impl Session {
                 state: Mutex::new(State {
                     cache: Cache::new(millis(client_refresh_before), cache::random_jitter),
                 }),
+                logins: Arc::new(AtomicU64::new(0)),
                 #[cfg(test)]
                 fake_login: Mutex::new(None),
             }),
@@ -148,6 +153,47 @@ impl Session {
     /// A valid access token: the cached one while fresh, else after one shared login.
     pub async fn access_token(&self) -> Result<String> {
         Ok(self.authentication().await?.access_token.clone())
+    }
+
+    /// `"Bearer <token>"` for an `Authorization` header of the caller's own HTTP client: the
+    /// token of [`access_token`](Self::access_token) (cached, renewed or one shared login).
+    pub async fn authorization_header(&self) -> Result<String> {
+        Ok(bearer(&self.authentication().await?.access_token))
+    }
+
+    /// The `Authorization` header to send a request again with after the server refused
+    /// `rejected` (a header from [`authorization_header`](Self::authorization_header), or the
+    /// bare token) with HTTP 401: drops that token if it is still the cached one (never a newer
+    /// one that another caller already got) and returns the header of a fresh token, through
+    /// the session's one shared login.
+    pub async fn reauthorize(&self, rejected: &str) -> Result<String> {
+        self.refused(rejected);
+        self.authorization_header().await
+    }
+
+    /// What the session counted since it was made, and its back-off and token expiry now.
+    pub fn stats(&self) -> SessionStats {
+        let now = monotonic_now();
+        let (counts, backoff_until, expires_at) = {
+            let state = self.state();
+            let cache = &state.cache;
+            (
+                cache.counts(),
+                cache.backoff_until(now),
+                cache.valid(now).map(|a| a.expires_at),
+            )
+        };
+        SessionStats {
+            logins: self.inner.logins.load(Ordering::Relaxed),
+            renewals: counts.renewals,
+            renewal_failures: counts.renewal_failures,
+            waits: counts.waits,
+            backoff_until_ms: backoff_until.map_or(0, |until| {
+                let left = i64::try_from(until.saturating_sub(now)).unwrap_or(i64::MAX);
+                epoch_ms_now().saturating_add(left)
+            }),
+            expires_at_ms: expires_at.unwrap_or(0),
+        }
     }
 
     /// The current login (cached, renewed, or new), with its token, expiry, user and ticket.
@@ -259,6 +305,11 @@ impl Session {
         };
         match first {
             Err(e) if e.status() == Some(401) => {
+                tracing::debug!(
+                    target: "xpay_auth",
+                    path, uuid, token = %token_fingerprint(&auth.access_token),
+                    "the server refused the token (401); logging in again and sending once more"
+                );
                 self.forget(&auth);
                 let fresh_auth = self.authentication().await?;
                 let secrets = [
@@ -420,7 +471,13 @@ impl Session {
         }
         let client = self.inner.client.clone();
         let credentials = self.inner.credentials.clone();
-        async move { client.authenticate(&credentials).await }.boxed()
+        let logins = self.inner.logins.clone();
+        async move {
+            client
+                .authenticate_counting(&credentials, Some(&logins))
+                .await
+        }
+        .boxed()
     }
 
     /// Drops the cached token if it is still `used` (a 401 for it), not a newer one.
@@ -428,6 +485,20 @@ impl Session {
         self.state().cache.forget(&used.access_token);
         if let Ok(Some(store)) = &self.inner.store {
             store.reject(&used.access_token);
+        }
+    }
+
+    /// A 401 for `rejected` (a bearer header or a bare token) from the caller's own client.
+    pub(crate) fn refused(&self, rejected: &str) {
+        let token = rejected.strip_prefix("Bearer ").unwrap_or(rejected);
+        tracing::debug!(
+            target: "xpay_auth",
+            token = %token_fingerprint(token),
+            "the server refused the token (401); logging in again"
+        );
+        self.state().cache.forget(token);
+        if let Ok(Some(store)) = &self.inner.store {
+            store.reject(token);
         }
     }
 
@@ -462,6 +533,8 @@ impl Completion {
         let Some(done) = self.done.take() else {
             return;
         };
+        // The fingerprint of the token a failed renewal keeps (computed under the lock, logged
+        // after it).
         let kept_old_token = match self.session.upgrade() {
             Some(inner) => {
                 let mut state = lock(&inner.state);
@@ -471,20 +544,31 @@ impl Completion {
                         state
                             .cache
                             .succeeded(self.id, auth.clone(), received, auth.lifetime_ms);
-                        false
+                        None
                     }
-                    Err(error) => state.cache.failed(self.id, monotonic_now(), error),
+                    Err(error) => {
+                        let now = monotonic_now();
+                        let kept = state.cache.failed(self.id, now, error);
+                        let old = state.cache.valid(now).filter(|_| kept);
+                        old.map(|a| token_fingerprint(&a.access_token))
+                    }
                 }
             }
-            None => false,
+            None => None,
         };
-        if let (true, Err(error)) = (kept_old_token, result) {
-            tracing::warn!(
+        match (kept_old_token, result) {
+            (Some(old), Err(error)) => tracing::warn!(
                 target: "xpay_auth",
-                code = error.code(), uuid = error.uuid(),
+                code = error.code(), uuid = error.uuid(), token = %old,
                 "token renewal failed; the current token stays in use until it expires, and \
                  the next attempt waits for the failed-login back-off"
-            );
+            ),
+            (_, Ok(auth)) => tracing::debug!(
+                target: "xpay_auth",
+                token = %token_fingerprint(&auth.access_token), expires_at = auth.expires_at,
+                uuid = %auth.uuid, "logged in"
+            ),
+            (None, Err(_)) => {}
         }
         let _ = done.send(result.clone());
     }
@@ -500,6 +584,36 @@ impl Drop for Completion {
         }
         let _ = done.send(Err(abandoned()));
     }
+}
+
+/// What a session counted since it was made ([`Session::stats`]), and its state now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct SessionStats {
+    /// Login requests this session sent (every attempt counts, retries too).
+    pub logins: u64,
+    /// Background renewals started.
+    pub renewals: u64,
+    /// Background renewals that failed.
+    pub renewal_failures: u64,
+    /// Callers that had to wait for a login (the one that started it included).
+    pub waits: u64,
+    /// End of the current failed-login back-off, in ms since the Unix epoch; 0 when none.
+    pub backoff_until_ms: i64,
+    /// The current token's `expiresAt` (ms since the Unix epoch); 0 when there is none.
+    pub expires_at_ms: i64,
+}
+
+/// `"Bearer <token>"`.
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+/// The wall clock in ms since the Unix epoch (0 before it).
+fn epoch_ms_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// A duration in whole milliseconds, saturating.

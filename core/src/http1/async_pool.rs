@@ -294,15 +294,16 @@ impl AsyncHttp1 {
     async fn connect(&self, config: &Config, deadline: Instant) -> Result<Conn, AttemptError> {
         let target = &*self.target;
         let resolved;
-        let addrs = match &target.fixed {
+        let (host, port, fixed) = target.dial();
+        let addrs = match fixed {
             Some(addrs) => addrs,
             None => {
-                resolved = tokio::net::lookup_host((target.host.as_str(), target.port))
+                resolved = tokio::net::lookup_host((host, port))
                     .await
                     .map(Iterator::collect::<Vec<_>>)
                     .map_err(|e| {
                         connect_failed(ConnectError::Failed(
-                            format!("could not resolve {}: {e}", target.host),
+                            format!("could not resolve {host}: {e}"),
                             Some(e),
                         ))
                     })?;
@@ -332,9 +333,15 @@ impl AsyncHttp1 {
         }
         let Some(stream) = stream else {
             return Err(connect_failed(match last {
-                Some(e) if !timed_out => ConnectError::Failed(e.to_string(), Some(e)),
+                Some(e) if !timed_out => ConnectError::Failed(
+                    match target.proxy.as_deref() {
+                        Some(p) => format!("the proxy {} cannot be reached: {e}", p.display),
+                        None => e.to_string(),
+                    },
+                    Some(e),
+                ),
                 None if !timed_out && addrs.is_empty() => {
-                    ConnectError::Failed(format!("{} resolved to no address", target.host), None)
+                    ConnectError::Failed(format!("{host} resolved to no address"), None)
                 }
                 _ => ConnectError::TimedOut("connect timed out".into()),
             }));
@@ -342,13 +349,41 @@ impl AsyncHttp1 {
         // Small requests and replies: never wait for Nagle.
         let _ = stream.set_nodelay(true);
         let fd = stream.as_raw_fd();
+        let stream: Box<dyn Stream> = match target.proxy.as_deref() {
+            None => Box::new(stream),
+            Some(proxy) => {
+                let mut stream: Box<dyn Stream> = match &target.proxy_tls {
+                    None => Box::new(stream),
+                    Some(Tls(tls, name)) => {
+                        let connector = tokio_rustls::TlsConnector::from(tls.clone());
+                        Box::new(connector.connect(name.clone(), stream).await.map_err(|e| {
+                            connect_failed(ConnectError::Failed(
+                                format!(
+                                    "TLS handshake with the proxy {} failed: {}",
+                                    proxy.display,
+                                    crate::tls::describe_tls_error(&e)
+                                ),
+                                Some(e),
+                            ))
+                        })?)
+                    }
+                };
+                crate::proxy::tunnel(&mut stream, proxy, &target.host, target.port)
+                    .await
+                    .map_err(|e| connect_failed(ConnectError::Failed(e.to_string(), Some(e))))?;
+                stream
+            }
+        };
         let sender = match &target.tls {
             None => handshake(stream).await?,
             Some(Tls(tls, name)) => {
                 let connector = tokio_rustls::TlsConnector::from(tls.clone());
                 let stream = connector.connect(name.clone(), stream).await.map_err(|e| {
                     connect_failed(ConnectError::Failed(
-                        format!("TLS handshake failed: {e}"),
+                        format!(
+                            "TLS handshake failed: {}",
+                            crate::tls::describe_tls_error(&e)
+                        ),
                         Some(e),
                     ))
                 })?;
@@ -393,6 +428,11 @@ impl Idle for Conn {
         std::mem::forget(self);
     }
 }
+
+/// A connection's byte stream: the TCP socket, or a tunnel through a proxy (itself perhaps
+/// under TLS to an https proxy).
+trait Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
+impl<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> Stream for S {}
 
 /// hyper's HTTP/1.1 handshake on a connected stream; the connection's task goes to the
 /// caller's runtime.

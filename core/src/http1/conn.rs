@@ -11,10 +11,60 @@ use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 
 use super::response::Buf;
+use crate::proxy::Proxy;
 
 pub(crate) enum Io {
-    Plain(TcpStream),
-    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+    Plain(Sock),
+    Tls(Box<StreamOwned<ClientConnection, Sock>>),
+}
+
+/// What the request's bytes (or its TLS records) travel on: the TCP socket, or TLS to an
+/// https proxy carrying a tunnel.
+pub(crate) enum Sock {
+    Tcp(TcpStream),
+    ProxyTls(Box<StreamOwned<ClientConnection, TcpStream>>),
+}
+
+impl Sock {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Sock::Tcp(s) => s,
+            Sock::ProxyTls(t) => &t.sock,
+        }
+    }
+}
+
+impl Read for Sock {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Sock::Tcp(s) => s.read(out),
+            Sock::ProxyTls(t) => t.read(out),
+        }
+    }
+}
+
+impl Write for Sock {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        match self {
+            Sock::Tcp(s) => s.write(data),
+            Sock::ProxyTls(t) => t.write(data),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sock::Tcp(s) => s.flush(),
+            Sock::ProxyTls(t) => t.flush(),
+        }
+    }
+}
+
+/// The way through a proxy: the proxy, its TLS settings for an https proxy, and the host and
+/// port the tunnel goes to.
+pub(crate) struct Tunnel<'a> {
+    pub proxy: &'a Proxy,
+    pub tls: Option<(&'a Arc<ClientConfig>, &'a ServerName<'static>)>,
+    pub host: &'a str,
+    pub port: u16,
 }
 
 pub(crate) struct Conn {
@@ -44,12 +94,14 @@ pub(crate) enum ConnectError {
 
 impl Conn {
     /// Connects to each address in turn (each within the connect timeout and the request's
-    /// deadline), then runs the TLS handshake when `tls` is given.
+    /// deadline), through the proxy's tunnel when one is given (the addresses are then the
+    /// proxy's), then runs the TLS handshake when `tls` is given.
     pub(crate) fn connect(
         addrs: &[SocketAddr],
         connect_timeout: Duration,
         deadline: Instant,
         tls: Option<(&Arc<ClientConfig>, &ServerName<'static>)>,
+        tunnel: Option<Tunnel<'_>>,
     ) -> Result<Conn, ConnectError> {
         let mut last: Option<io::Error> = None;
         let mut stream = None;
@@ -71,11 +123,21 @@ impl Conn {
                     ConnectError::TimedOut(format!("connect timed out ({e})"))
                 }
                 None => ConnectError::TimedOut("no time left to connect".into()),
-                Some(e) => ConnectError::Failed(e.to_string(), Some(e)),
+                Some(e) => ConnectError::Failed(
+                    match &tunnel {
+                        Some(t) => format!("the proxy {} cannot be reached: {e}", t.proxy.display),
+                        None => e.to_string(),
+                    },
+                    Some(e),
+                ),
             });
         };
         // Small requests and replies: never wait for Nagle.
         let _ = stream.set_nodelay(true);
+        let stream = match tunnel {
+            None => Sock::Tcp(stream),
+            Some(tunnel) => Self::through(stream, deadline, tunnel)?,
+        };
         let io = match tls {
             None => Io::Plain(stream),
             Some((config, name)) => {
@@ -93,6 +155,59 @@ impl Conn {
         };
         conn.handshake(deadline)?;
         Ok(conn)
+    }
+
+    /// The proxy's part on a fresh socket: TLS to an https proxy, then the tunnel handshake
+    /// (`CONNECT` or SOCKS5), each read and write bounded by the request's deadline.
+    fn through(
+        stream: TcpStream,
+        deadline: Instant,
+        tunnel: Tunnel<'_>,
+    ) -> Result<Sock, ConnectError> {
+        let failed = |e: io::Error| {
+            if is_timeout(&e) {
+                ConnectError::TimedOut(format!(
+                    "the proxy {} did not answer in time",
+                    tunnel.proxy.display
+                ))
+            } else {
+                ConnectError::Failed(e.to_string(), Some(e))
+            }
+        };
+        let left = remaining(deadline)
+            .ok_or_else(|| ConnectError::TimedOut("no time left to connect".into()))?;
+        stream
+            .set_read_timeout(Some(left))
+            .and_then(|()| stream.set_write_timeout(Some(left)))
+            .map_err(failed)?;
+        let mut sock = match tunnel.tls {
+            None => Sock::Tcp(stream),
+            Some((config, name)) => {
+                let session = ClientConnection::new(config.clone(), name.clone())
+                    .map_err(|e| ConnectError::Failed(format!("TLS setup failed: {e}"), None))?;
+                let mut tls = StreamOwned::new(session, stream);
+                while tls.conn.is_handshaking() {
+                    let StreamOwned { conn, sock } = &mut tls;
+                    if let Err(e) = conn.complete_io(sock) {
+                        if is_timeout(&e) {
+                            return Err(failed(e));
+                        }
+                        return Err(ConnectError::Failed(
+                            format!(
+                                "TLS handshake with the proxy {} failed: {}",
+                                tunnel.proxy.display,
+                                crate::tls::describe_tls_error(&e)
+                            ),
+                            Some(e),
+                        ));
+                    }
+                }
+                Sock::ProxyTls(Box::new(tls))
+            }
+        };
+        crate::proxy::tunnel_blocking(&mut sock, tunnel.proxy, tunnel.host, tunnel.port)
+            .map_err(failed)?;
+        Ok(sock)
     }
 
     /// Completes the TLS handshake before anything is sent, so its failures are told apart
@@ -121,7 +236,10 @@ impl Conn {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     return Err(ConnectError::Failed(
-                        format!("TLS handshake failed: {e}"),
+                        format!(
+                            "TLS handshake failed: {}",
+                            crate::tls::describe_tls_error(&e)
+                        ),
                         Some(e),
                     ))
                 }
@@ -131,8 +249,8 @@ impl Conn {
 
     pub(crate) fn tcp(&self) -> &TcpStream {
         match &self.io {
-            Io::Plain(s) => s,
-            Io::Tls(t) => &t.sock,
+            Io::Plain(s) => s.tcp(),
+            Io::Tls(t) => t.sock.tcp(),
         }
     }
 
@@ -212,7 +330,8 @@ impl Conn {
                 Err(e) => return Err(fail(e, written)),
             }
             let pending = match &self.io {
-                Io::Plain(_) => false,
+                Io::Plain(Sock::Tcp(_)) => false,
+                Io::Plain(Sock::ProxyTls(t)) => t.conn.wants_write(),
                 Io::Tls(tls) => tls.conn.wants_write(),
             };
             if offset >= request.len() && !pending {
@@ -256,8 +375,8 @@ impl Read for Reader<'_> {
         loop {
             let left = remaining(self.deadline).ok_or_else(timed_out)?;
             let sock = match &*self.io {
-                Io::Plain(s) => s,
-                Io::Tls(t) => &t.sock,
+                Io::Plain(s) => s.tcp(),
+                Io::Tls(t) => t.sock.tcp(),
             };
             if !self.read_timeout.is_some_and(|t| t <= left) {
                 let t = (left - left / 16).max(Duration::from_millis(1));
@@ -265,13 +384,19 @@ impl Read for Reader<'_> {
                 *self.read_timeout = Some(t);
             }
             // rustls may write (an alert, a key update) while reading.
-            if matches!(self.io, Io::Tls(_)) && !self.write_timeout.is_some_and(|t| t <= left) {
+            if !matches!(self.io, Io::Plain(Sock::Tcp(_)))
+                && !self.write_timeout.is_some_and(|t| t <= left)
+            {
                 let t = (left - left / 16).max(Duration::from_millis(1));
                 sock.set_write_timeout(Some(t))?;
                 *self.write_timeout = Some(t);
             }
             let result = match &mut *self.io {
-                Io::Plain(s) => s.read(out),
+                Io::Plain(Sock::Tcp(s)) => s.read(out),
+                Io::Plain(s) => match s.read(out) {
+                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
+                    other => other,
+                },
                 // A peer that closes without close_notify: the end of the stream, judged by the
                 // framing like a plain EOF (a body cut short is still an error there).
                 Io::Tls(t) => match t.read(out) {

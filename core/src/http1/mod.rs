@@ -32,6 +32,7 @@ use self::pool::{Idle, IdlePool, IDLE_LIMIT};
 use self::response::ReadError;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
+use crate::proxy::{Proxy, ProxyKind};
 use crate::retry::Failure;
 use crate::transport::{Attempt, AttemptError, Reply};
 
@@ -55,6 +56,9 @@ pub(crate) struct Target {
     /// The base URL's path without its trailing slash: request targets are this plus the path.
     base_path: String,
     tls: Option<Tls>,
+    /// The proxy requests go through, and for an https proxy the TLS settings and its name.
+    proxy: Option<Arc<Proxy>>,
+    proxy_tls: Option<Tls>,
 }
 
 /// The TLS settings and the name the certificate must carry.
@@ -116,7 +120,16 @@ impl Target {
             None => host_str.clone(),
         };
         let tls = match url.scheme() {
-            "https" => Some(Tls(tls_config().map_err(|e| setup(&e.to_string()))?, name)),
+            "https" => Some(Tls(config.tls.0.clone(), name)),
+            _ => None,
+        };
+        let proxy = config.proxy.clone();
+        let proxy_tls = match proxy.as_deref() {
+            Some(p) if p.kind == ProxyKind::Https => {
+                let name = ServerName::try_from(p.host.clone())
+                    .map_err(|e| setup(&format!("the proxy host is not a valid TLS name ({e})")))?;
+                Some(Tls(config.tls.0.clone(), name))
+            }
             _ => None,
         };
         Ok(Target {
@@ -129,7 +142,18 @@ impl Target {
             fixed,
             authority,
             tls,
+            proxy,
+            proxy_tls,
         })
+    }
+
+    /// Where the socket goes: the proxy's host, port and known addresses when there is one,
+    /// else the base URL's.
+    pub(crate) fn dial(&self) -> (&str, u16, Option<&Vec<SocketAddr>>) {
+        match self.proxy.as_deref() {
+            Some(p) => (&p.host, p.port, p.fixed.as_ref()),
+            None => (&self.host, self.port, self.fixed.as_ref()),
+        }
     }
 
     /// The request target (origin form) for `path`. A path of characters a URL keeps as they
@@ -244,15 +268,16 @@ impl Http1 {
 
     fn connect(&self, config: &Config, deadline: Instant) -> Result<Conn, AttemptError> {
         let resolved;
-        let addrs = match &self.target.fixed {
+        let (host, port, fixed) = self.target.dial();
+        let addrs = match fixed {
             Some(addrs) => addrs,
             None => {
-                resolved = (self.target.host.as_str(), self.target.port)
+                resolved = (host, port)
                     .to_socket_addrs()
                     .map(Iterator::collect::<Vec<_>>)
                     .map_err(|e| {
                         connect_failed(ConnectError::Failed(
-                            format!("could not resolve {}: {e}", self.target.host),
+                            format!("could not resolve {host}: {e}"),
                             Some(e),
                         ))
                     })?;
@@ -260,7 +285,13 @@ impl Http1 {
             }
         };
         let tls = self.target.tls.as_ref().map(|Tls(c, n)| (c, n));
-        Conn::connect(addrs, config.connect_timeout, deadline, tls).map_err(connect_failed)
+        let tunnel = self.target.proxy.as_deref().map(|proxy| conn::Tunnel {
+            proxy,
+            tls: self.target.proxy_tls.as_ref().map(|Tls(c, n)| (c, n)),
+            host: &self.target.host,
+            port: self.target.port,
+        });
+        Conn::connect(addrs, config.connect_timeout, deadline, tls, tunnel).map_err(connect_failed)
     }
 
     /// The most recently used idle connection that is still alive, if any.
@@ -287,20 +318,6 @@ impl Idle for Conn {
 /// A byte the URL parser leaves unchanged in a path and in a query.
 fn plain_path_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"-._~!$&()*+,;=:@/%?".contains(&b)
-}
-
-/// rustls with the ring provider and the webpki roots (what reqwest's `rustls-tls` used): one
-/// config per client, shared by both transports.
-fn tls_config() -> Result<Arc<ClientConfig>, rustls::Error> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let mut config =
-        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
 }
 
 fn connect_failed(e: ConnectError) -> AttemptError {

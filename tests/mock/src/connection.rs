@@ -16,6 +16,10 @@ pub struct ConnectionStats {
     /// Keep-alive connections the mock closed because they were idle for
     /// `idle_timeout_ms`, since start or the last reset.
     pub idle_closed: u64,
+    /// TLS handshakes that failed (HTTPS mode: the client refused the certificate, or brought
+    /// none when one is required), since start or the last reset.
+    #[serde(default)]
+    pub tls_refused: u64,
 }
 
 /// The live counters behind [`ConnectionStats`].
@@ -24,6 +28,7 @@ pub(crate) struct Counters {
     open: AtomicU64,
     accepted: AtomicU64,
     idle_closed: AtomicU64,
+    tls_refused: AtomicU64,
 }
 
 impl Counters {
@@ -39,10 +44,16 @@ impl Counters {
         self.idle_closed.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a TLS handshake that failed.
+    pub(crate) fn tls_refused(&self) {
+        self.tls_refused.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Clears `accepted` and `idle_closed` (`open` stays: those connections are).
     pub(crate) fn reset(&self) {
         self.accepted.store(0, Ordering::Relaxed);
         self.idle_closed.store(0, Ordering::Relaxed);
+        self.tls_refused.store(0, Ordering::Relaxed);
     }
 
     /// The figures now.
@@ -51,6 +62,7 @@ impl Counters {
             open: self.open.load(Ordering::Relaxed),
             accepted: self.accepted.load(Ordering::Relaxed),
             idle_closed: self.idle_closed.load(Ordering::Relaxed),
+            tls_refused: self.tls_refused.load(Ordering::Relaxed),
         }
     }
 }

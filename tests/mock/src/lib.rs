@@ -19,11 +19,13 @@
 #![warn(missing_docs)]
 
 mod body;
+pub mod certs;
 mod config;
 mod connection;
 mod control;
 mod idle;
 mod placeholder;
+pub mod proxy;
 mod reply;
 mod response;
 mod server;
@@ -57,6 +59,69 @@ pub struct MockServer {
     shared: Arc<Shared>,
     worker_threads: usize,
     running: server::Running,
+    tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+/// HTTPS mode: the server's certificate chain and key (PEM), and optionally the CA
+/// certificates (PEM) a client certificate must chain to — then one is required.
+#[derive(Clone, Default)]
+pub struct MockTls {
+    /// The server's certificate chain, leaf first (PEM).
+    pub cert_pem: Vec<u8>,
+    /// The server certificate's private key (PEM).
+    pub key_pem: Vec<u8>,
+    /// When given, the handshake requires a client certificate issued by one of these CAs.
+    pub client_ca_pem: Option<Vec<u8>>,
+}
+
+impl fmt::Debug for MockTls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockTls")
+            .field("client_ca", &self.client_ca_pem.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MockTls {
+    /// The rustls server config (ring provider, HTTP/1.1 ALPN).
+    pub fn server_config(&self) -> io::Result<Arc<rustls::ServerConfig>> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let bad = |what: &str, e: &dyn fmt::Display| {
+            io::Error::new(io::ErrorKind::InvalidInput, format!("{what}: {e}"))
+        };
+        let certs = CertificateDer::pem_slice_iter(&self.cert_pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| bad("the server certificate", &e))?;
+        let key =
+            PrivateKeyDer::from_pem_slice(&self.key_pem).map_err(|e| bad("the server key", &e))?;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| bad("TLS", &e))?;
+        let builder = match &self.client_ca_pem {
+            None => builder.with_no_client_auth(),
+            Some(pem) => {
+                let mut roots = rustls::RootCertStore::empty();
+                for cert in CertificateDer::pem_slice_iter(pem) {
+                    let cert = cert.map_err(|e| bad("the client CA", &e))?;
+                    roots.add(cert).map_err(|e| bad("the client CA", &e))?;
+                }
+                let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                    Arc::new(roots),
+                    provider,
+                )
+                .build()
+                .map_err(|e| bad("the client CA", &e))?;
+                builder.with_client_cert_verifier(verifier)
+            }
+        };
+        let mut config = builder
+            .with_single_cert(certs, key)
+            .map_err(|e| bad("the server certificate and key", &e))?;
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(Arc::new(config))
+    }
 }
 
 impl MockServer {
@@ -70,22 +135,50 @@ impl MockServer {
     /// Like [`MockServer::start`], with `worker_threads` runtime workers
     /// (at least 1), for benchmarks that need more.
     pub fn start_with_threads(config: MockConfig, worker_threads: usize) -> io::Result<MockServer> {
+        Self::start_inner(config, worker_threads, None)
+    }
+
+    /// Like [`MockServer::start`], serving HTTPS with `tls`'s certificate (and requiring a
+    /// client certificate when `tls.client_ca_pem` is given). [`MockServer::base_url`] is then
+    /// `https://127.0.0.1:<port>`.
+    pub fn start_tls(config: MockConfig, tls: &MockTls) -> io::Result<MockServer> {
+        Self::start_tls_with_threads(config, tls, DEFAULT_WORKER_THREADS)
+    }
+
+    /// [`MockServer::start_tls`] with `worker_threads` runtime workers.
+    pub fn start_tls_with_threads(
+        config: MockConfig,
+        tls: &MockTls,
+        worker_threads: usize,
+    ) -> io::Result<MockServer> {
+        Self::start_inner(config, worker_threads, Some(tls.server_config()?))
+    }
+
+    fn start_inner(
+        config: MockConfig,
+        worker_threads: usize,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> io::Result<MockServer> {
         // Bound here, before returning, so the port accepts connections as
         // soon as the caller learns it.
         let listener = TcpListener::bind((config.host.as_str(), config.port))?;
         let shared = Arc::new(Shared::new(Settings::from_config(&config)));
-        let (addr, running) = server::spawn(listener, Arc::clone(&shared), worker_threads)?;
+        let (addr, running) =
+            server::spawn(listener, Arc::clone(&shared), worker_threads, tls.clone())?;
         Ok(MockServer {
             addr,
             shared,
             worker_threads,
             running,
+            tls,
         })
     }
 
-    /// The base URL clients should use, e.g. `http://127.0.0.1:43127`.
+    /// The base URL clients should use, e.g. `http://127.0.0.1:43127` (`https://` in HTTPS
+    /// mode).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// The address the server listens on.
@@ -147,7 +240,12 @@ impl MockServer {
         // socket) before this returns.
         self.running.stop();
         let listener = server::bind(self.addr)?;
-        let (_, running) = server::spawn(listener, Arc::clone(&self.shared), self.worker_threads)?;
+        let (_, running) = server::spawn(
+            listener,
+            Arc::clone(&self.shared),
+            self.worker_threads,
+            self.tls.clone(),
+        )?;
         self.running = running;
         Ok(())
     }

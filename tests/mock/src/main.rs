@@ -25,6 +25,11 @@ Options:
   --idle-timeout-ms N        Close a keep-alive connection idle for N ms
                              (waiting for its next request); 0: never [default: 0]
   --threads N                Runtime worker threads [default: 2]
+  --tls-cert FILE            Serve HTTPS with this certificate chain (PEM);
+                             needs --tls-key
+  --tls-key FILE             The certificate's private key (PEM)
+  --tls-client-ca FILE       Require a client certificate issued by this CA
+                             (PEM)
   --exit-on-stdin-close      Exit when stdin is closed (so a crashed parent
                              never leaves the mock running)
   -h, --help                 Print this help
@@ -38,6 +43,9 @@ struct Options {
     config: MockConfig,
     threads: usize,
     exit_on_stdin_close: bool,
+    tls_cert: Option<String>,
+    tls_key: Option<String>,
+    tls_client_ca: Option<String>,
 }
 
 /// The outcome of parsing: run, or print help and exit.
@@ -65,7 +73,29 @@ fn main() -> ExitCode {
 
 /// Starts the server, announces its URL, and waits to be stopped.
 fn run(options: Options) -> ExitCode {
-    let server = match MockServer::start_with_threads(options.config, options.threads) {
+    let started = match (&options.tls_cert, &options.tls_key) {
+        (None, None) => MockServer::start_with_threads(options.config, options.threads),
+        (Some(cert), Some(key)) => {
+            let read = |path: &String| {
+                std::fs::read(path).map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))
+            };
+            let tls = (|| {
+                Ok::<_, io::Error>(xpay_mock::MockTls {
+                    cert_pem: read(cert)?,
+                    key_pem: read(key)?,
+                    client_ca_pem: options.tls_client_ca.as_ref().map(read).transpose()?,
+                })
+            })();
+            tls.and_then(|tls| {
+                MockServer::start_tls_with_threads(options.config, &tls, options.threads)
+            })
+        }
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "--tls-cert and --tls-key go together",
+        )),
+    };
+    let server = match started {
         Ok(server) => server,
         Err(e) => {
             eprintln!("xpay-mock: error: cannot start: {e}");
@@ -99,6 +129,9 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
         config: MockConfig::default(),
         threads: DEFAULT_WORKER_THREADS,
         exit_on_stdin_close: false,
+        tls_cert: None,
+        tls_key: None,
+        tls_client_ca: None,
     };
     let mut accounts = Vec::new();
     let mut args = args.into_iter();
@@ -127,6 +160,9 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
                 options.config.idle_timeout_ms = Some(number(&flag, &value()?)?);
             }
             "--threads" => options.threads = positive(&flag, &value()?)?,
+            "--tls-cert" => options.tls_cert = Some(value()?),
+            "--tls-key" => options.tls_key = Some(value()?),
+            "--tls-client-ca" => options.tls_client_ca = Some(value()?),
             "--exit-on-stdin-close" if inline.is_none() => options.exit_on_stdin_close = true,
             _ => return Err(format!("unknown argument {flag:?}")),
         }

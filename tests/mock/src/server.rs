@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::idle::{self, Busy, TrackedBody};
@@ -62,6 +62,7 @@ pub(crate) fn spawn(
     listener: std::net::TcpListener,
     shared: Arc<Shared>,
     worker_threads: usize,
+    tls: Option<Arc<rustls::ServerConfig>>,
 ) -> io::Result<(SocketAddr, Running)> {
     let addr = listener.local_addr()?;
     listener.set_nonblocking(true)?;
@@ -80,7 +81,7 @@ pub(crate) fn spawn(
     let thread = std::thread::Builder::new()
         .name("xpay-mock-main".to_owned())
         .spawn(move || {
-            runtime.block_on(accept_loop(listener, shared, stopped));
+            runtime.block_on(accept_loop(listener, shared, stopped, tls));
             // Dropping the runtime drops the connection tasks, closing their sockets.
             runtime.shutdown_timeout(Duration::from_secs(1));
         })?;
@@ -96,7 +97,9 @@ async fn accept_loop(
     listener: TcpListener,
     shared: Arc<Shared>,
     mut stopped: oneshot::Receiver<()>,
+    tls: Option<Arc<rustls::ServerConfig>>,
 ) {
+    let tls = tls.map(tokio_rustls::TlsAcceptor::from);
     let mut http = http1::Builder::new();
     // Not `pipeline_flush(true)`: with it hyper never sends its automatic
     // `400` for an unparsable request, and real clients do not pipeline.
@@ -106,7 +109,26 @@ async fn accept_loop(
             _ = &mut stopped => return,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    tokio::spawn(serve(stream, Arc::clone(&shared), http.clone()));
+                    // Small request/response exchanges: never wait for Nagle's algorithm.
+                    let _ = stream.set_nodelay(true);
+                    let (shared, http) = (Arc::clone(&shared), http.clone());
+                    match &tls {
+                        None => {
+                            tokio::spawn(serve(stream, shared, http));
+                        }
+                        Some(tls) => {
+                            let tls = tls.clone();
+                            tokio::spawn(async move {
+                                // A refused handshake (the client did not trust us, or
+                                // brought no certificate when one is required) is counted,
+                                // nothing else.
+                                match tls.accept(stream).await {
+                                    Ok(stream) => serve(stream, shared, http).await,
+                                    Err(_) => shared.connections.tls_refused(),
+                                }
+                            });
+                        }
+                    }
                 }
                 // Usually out of file descriptors: back off instead of spinning.
                 Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
@@ -117,12 +139,13 @@ async fn accept_loop(
 
 /// Serves one connection until the client closes it, the mock stops, or it
 /// has been idle (waiting for a request head) for `idle_timeout_ms`.
-async fn serve(stream: TcpStream, shared: Arc<Shared>, http: http1::Builder) {
+async fn serve<S>(stream: S, shared: Arc<Shared>, http: http1::Builder)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
     let counters = Arc::clone(&shared);
     let _open = counters.connections.opened();
     let mut idle_timeout = shared.idle_timeout_ms();
-    // Small request/response exchanges: never wait for Nagle's algorithm.
-    let _ = stream.set_nodelay(true);
     let (activity, mut phases) = idle::activity();
     let service = service_fn(move |request| {
         let busy = Busy::begin(&activity);

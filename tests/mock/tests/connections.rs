@@ -20,6 +20,7 @@ fn stats(open: u64, accepted: u64, idle_closed: u64) -> ConnectionStats {
         open,
         accepted,
         idle_closed,
+        tls_refused: 0,
     }
 }
 
@@ -65,14 +66,14 @@ fn connections_are_counted_open_accepted_and_reset() {
     assert_eq!(response.header("content-type"), Some("application/json"));
     assert_eq!(
         response.json(),
-        json!({"open": 1, "accepted": 0, "idle_closed": 0})
+        json!({"open": 1, "accepted": 0, "idle_closed": 0, "tls_refused": 0})
     );
     drop(b);
     wait_for(&server, stats(0, 0, 0));
     let response = request(server.addr(), "GET", "/__mock/connections", &[], b"");
     assert_eq!(
         response.json(),
-        json!({"open": 1, "accepted": 1, "idle_closed": 0})
+        json!({"open": 1, "accepted": 1, "idle_closed": 0, "tls_refused": 0})
     );
 }
 

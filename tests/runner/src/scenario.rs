@@ -139,6 +139,13 @@ pub enum Action {
         /// Give up after this long.
         deadline_ms: u64,
     },
+    /// `poll_stats`: the `stats` op until its result matches.
+    PollStats {
+        /// The pattern the stats must match.
+        until: Value,
+        /// Give up after this long.
+        deadline_ms: u64,
+    },
     /// `queue`: replies for a path.
     Queue {
         /// The path.
@@ -202,6 +209,10 @@ pub enum Op {
     },
     /// `invalidate`.
     Invalidate,
+    /// `authorization_header`.
+    AuthorizationHeader,
+    /// `stats`.
+    Stats,
     /// `close`.
     Close,
     /// `client`: a new client (and session).
@@ -416,6 +427,15 @@ fn parse_action(name: &str, args: &Value) -> Result<Action, String> {
                 deadline_ms: field(obj, "deadline_ms")?.unwrap_or(DEFAULT_DEADLINE_MS),
             }
         }
+        "poll_stats" => {
+            known_keys(obj, &["until", "deadline_ms"])?;
+            let until = obj.get("until").ok_or("needs until")?.clone();
+            matching::validate(&until).map_err(|e| format!("until: {e}"))?;
+            Action::PollStats {
+                until,
+                deadline_ms: field(obj, "deadline_ms")?.unwrap_or(DEFAULT_DEADLINE_MS),
+            }
+        }
         "queue" => {
             known_keys(obj, &["path", "replies"])?;
             let replies: Vec<Reply> = field(obj, "replies")?.ok_or("needs replies")?;
@@ -486,6 +506,14 @@ fn parse_op(name: &str, obj: &Map<String, Value>) -> Result<Op, String> {
         "close" => {
             known_keys(obj, &[])?;
             Op::Close
+        }
+        "authorization_header" => {
+            known_keys(obj, &[])?;
+            Op::AuthorizationHeader
+        }
+        "stats" => {
+            known_keys(obj, &[])?;
+            Op::Stats
         }
         "client" => Op::Client(from(&Value::Object(obj.clone()))?),
         "session" => Op::Session(from(&Value::Object(obj.clone()))?),

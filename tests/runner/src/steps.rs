@@ -152,6 +152,9 @@ impl Run<'_> {
             Action::Testee(op) => return self.send(op).map(Some),
             Action::Repeat { n, op } => return self.repeat(*n, op).map(Some),
             Action::Poll { until, deadline_ms } => return self.poll(until, *deadline_ms).map(Some),
+            Action::PollStats { until, deadline_ms } => {
+                return self.poll_stats(until, *deadline_ms).map(Some)
+            }
             Action::Queue { path, replies } => mock.queue(path, replies.clone()),
             Action::Revoke => mock.revoke_tokens(),
             Action::MockConfig(config) => mock.configure(config.clone()),
@@ -212,6 +215,8 @@ impl Run<'_> {
             }
             Op::CallRaw { path, text } => json!({"op": "call_raw", "path": path, "text": text}),
             Op::Invalidate => json!({"op": "invalidate"}),
+            Op::AuthorizationHeader => json!({"op": "authorization_header"}),
+            Op::Stats => json!({"op": "stats"}),
             Op::Close => json!({"op": "close"}),
             Op::Client(o) => {
                 let mut r = json!({
@@ -285,6 +290,29 @@ impl Run<'_> {
         }
     }
 
+    fn poll_stats(&mut self, want: &Value, deadline_ms: u64) -> Result<Outcome, String> {
+        let deadline = Instant::now() + Duration::from_millis(deadline_ms);
+        loop {
+            let outcome = self.send(&Op::Stats)?;
+            if let Ok(got) = &outcome {
+                let mut trial = self.names.clone();
+                if matching::matches(want, got, &mut trial).is_ok() {
+                    self.names = trial;
+                    return Ok(outcome);
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "poll_stats: the stats are {}, not {want}, after {deadline_ms} ms",
+                    match &outcome {
+                        Ok(v) | Err(v) => brief(v),
+                    }
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
     fn wait_mock(&mut self, want: &Value, deadline_ms: u64) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_millis(deadline_ms);
         loop {
@@ -317,6 +345,11 @@ fn outcome(op: &Op, answer: Answer) -> Result<Outcome, String> {
 fn shape(op: &Op, v: Value) -> Result<Value, String> {
     Ok(match op {
         Op::AccessToken => json!({"access_token": v}),
+        // The bare token beside the header, so that `$saved` can compare it.
+        Op::AuthorizationHeader => {
+            let token = v.as_str().and_then(|h| h.strip_prefix("Bearer "));
+            json!({"authorization": v, "access_token": token})
+        }
         Op::Call { .. } => json!({"data": v}),
         Op::CallRaw { .. } => json!({"text": v}),
         Op::Concurrent { n, .. } => {
@@ -340,7 +373,12 @@ fn shape(op: &Op, v: Value) -> Result<Value, String> {
             Some(_) if v == json!({"terminated": true}) => v,
             _ => shape(step, v)?,
         },
-        Op::Authenticate { .. } | Op::Invalidate | Op::Close | Op::Client(_) | Op::Session(_) => v,
+        Op::Authenticate { .. }
+        | Op::Invalidate
+        | Op::Stats
+        | Op::Close
+        | Op::Client(_)
+        | Op::Session(_) => v,
     })
 }
 

@@ -54,7 +54,7 @@ fn dispatch<F: Face>(face: &mut F, req: &Value) -> Value {
             Ok(()) => ok(Value::Null),
             Err(e) => error(&e),
         },
-        "session" => face.session(credentials(req)),
+        "session" => face.session(credentials(req), req["store"].as_str()),
         "concurrent" => {
             let n = req["n"].as_u64().unwrap_or(0) as usize;
             ok(Value::Array(face.concurrent(n, &req["step"])))
@@ -70,8 +70,8 @@ trait Face: Clone + Send + Sync + 'static {
     const NAME: &'static str;
     /// A new client from the request's options; drops the session.
     fn client(&mut self, req: &Value) -> Result<(), Error>;
-    /// A session on the current client.
-    fn session(&mut self, credentials: Credentials) -> Value;
+    /// A session on the current client (through the token store `store` if given).
+    fn session(&mut self, credentials: Credentials, store: Option<&str>) -> Value;
     /// One of `authenticate`, `access_token`, `call`, `call_raw`, `invalidate`, `close`.
     fn one(&self, req: &Value) -> Value;
     /// `n` copies of `step` at once.
@@ -260,12 +260,19 @@ impl Face for Async {
         Ok(())
     }
 
-    fn session(&mut self, credentials: Credentials) -> Value {
+    fn session(&mut self, credentials: Credentials, store: Option<&str>) -> Value {
         let Some(client) = &self.client else {
             return usage("no client yet");
         };
-        self.session = Some(client.session(credentials));
-        ok(Value::Null)
+        let builder = client.session_builder(credentials);
+        let builder = match store {
+            Some(url) => builder.store(url),
+            None => builder,
+        };
+        match builder.build() {
+            Ok(session) => ok(Value::Null).after(|| self.session = Some(session)),
+            Err(e) => error(&e),
+        }
     }
 
     fn one(&self, req: &Value) -> Value {
@@ -313,12 +320,19 @@ impl Face for Blocking {
         Ok(())
     }
 
-    fn session(&mut self, credentials: Credentials) -> Value {
+    fn session(&mut self, credentials: Credentials, store: Option<&str>) -> Value {
         let Some(client) = &self.client else {
             return usage("no client yet");
         };
-        self.session = Some(client.session(credentials));
-        ok(Value::Null)
+        let builder = client.session_builder(credentials);
+        let builder = match store {
+            Some(url) => builder.store(url),
+            None => builder,
+        };
+        match builder.build() {
+            Ok(session) => ok(Value::Null).after(|| self.session = Some(session)),
+            Err(e) => error(&e),
+        }
     }
 
     fn one(&self, req: &Value) -> Value {

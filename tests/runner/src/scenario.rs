@@ -83,6 +83,10 @@ pub struct Account {
     pub username: String,
     /// The secret key.
     pub secret_key: String,
+    /// The session's token store URL (`$tmp` is the scenario's own temporary directory);
+    /// absent: the face's default (`memory:`).
+    #[serde(default)]
+    pub store: Option<String>,
 }
 
 impl Default for Account {
@@ -90,6 +94,7 @@ impl Default for Account {
         Account {
             username: DEFAULT_ACCOUNT.0.into(),
             secret_key: DEFAULT_ACCOUNT.1.into(),
+            store: None,
         }
     }
 }
@@ -159,6 +164,20 @@ pub enum Action {
     MockConfig(ResetConfig),
     /// `mock_restart`: the mock stops and listens again on the same port.
     MockRestart,
+    /// `store_files`: the files of a store directory (`$tmp/...`) match a pattern.
+    StoreFiles {
+        /// The directory.
+        dir: String,
+        /// The pattern for `{"dir_mode", "files": [{"name", "mode", "text"}]}`.
+        matches: Value,
+    },
+    /// `corrupt_store`: every record (`*.token`) in a store directory is overwritten.
+    CorruptStore {
+        /// The directory.
+        dir: String,
+        /// What each record becomes.
+        text: String,
+    },
     /// `wait_mock`: poll the mock's connection figures until they match.
     WaitMock {
         /// The pattern for `{open, accepted, idle_closed}`.
@@ -455,6 +474,22 @@ fn parse_action(name: &str, args: &Value) -> Result<Action, String> {
         "mock_restart" => {
             known_keys(obj, &[])?;
             Action::MockRestart
+        }
+        "store_files" => {
+            known_keys(obj, &["dir", "match"])?;
+            let matches = obj.get("match").ok_or("needs match")?.clone();
+            matching::validate(&matches)?;
+            Action::StoreFiles {
+                dir: field(obj, "dir")?.ok_or("needs dir")?,
+                matches,
+            }
+        }
+        "corrupt_store" => {
+            known_keys(obj, &["dir", "text"])?;
+            Action::CorruptStore {
+                dir: field(obj, "dir")?.ok_or("needs dir")?,
+                text: field(obj, "text")?.unwrap_or_else(|| "not a record".into()),
+            }
         }
         "wait_mock" => {
             known_keys(obj, &["connections", "deadline_ms"])?;

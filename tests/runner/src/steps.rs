@@ -69,6 +69,7 @@ pub fn run_scenario(env: &mut Env, scenario: &Scenario) -> Result<(), String> {
         env,
         account: scenario.session.clone(),
         names: Names::default(),
+        tmp: ScenarioDir::new()?,
     };
     run.new_client(&scenario.client)
         .and_then(|outcome| outcome.map_err(|e| format!("error {}", brief(&e))))
@@ -84,6 +85,8 @@ struct Run<'a> {
     /// The current session's account: the default of `authenticate`.
     account: Account,
     names: Names,
+    /// The scenario's own temporary directory (`$tmp`), removed after it.
+    tmp: ScenarioDir,
 }
 
 impl Run<'_> {
@@ -159,6 +162,12 @@ impl Run<'_> {
             Action::Revoke => mock.revoke_tokens(),
             Action::MockConfig(config) => mock.configure(config.clone()),
             Action::MockRestart => mock_restart(mock)?,
+            Action::StoreFiles { dir, matches } => {
+                let got = store_files(&self.tmp.expand(dir))?;
+                matching::matches(matches, &got, &mut self.names)
+                    .map_err(|e| format!("store_files {dir}: {e} (the files: {got})"))?;
+            }
+            Action::CorruptStore { dir, text } => corrupt_store(&self.tmp.expand(dir), text)?,
             Action::WaitMock {
                 connections,
                 deadline_ms,
@@ -231,7 +240,12 @@ impl Run<'_> {
                 r
             }
             Op::Session(a) => {
-                json!({"op": "session", "username": a.username, "secret_key": a.secret_key})
+                let mut r =
+                    json!({"op": "session", "username": a.username, "secret_key": a.secret_key});
+                if let Some(store) = &a.store {
+                    r["store"] = json!(self.tmp.expand(store));
+                }
+                r
             }
             Op::Concurrent { n, step } => {
                 json!({"op": "concurrent", "n": n, "step": self.request(step)?})
@@ -414,4 +428,74 @@ fn mock_restart(mock: &mut MockServer) -> Result<(), String> {
 /// The mock's connection figures `{open, accepted, idle_closed}`.
 fn mock_connections(mock: &MockServer) -> Result<Value, String> {
     serde_json::to_value(mock.connections()).map_err(|e| e.to_string())
+}
+
+/// A scenario's temporary directory: `$tmp` in store URLs and store paths. Made empty for the
+/// scenario (mode 0700), removed with everything in it afterwards.
+struct ScenarioDir(std::path::PathBuf);
+
+impl ScenarioDir {
+    fn new() -> Result<ScenarioDir, String> {
+        use std::os::unix::fs::DirBuilderExt;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "xpay-conformance-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&path)
+            .map_err(|e| format!("the scenario's temporary directory {}: {e}", path.display()))?;
+        Ok(ScenarioDir(path))
+    }
+
+    fn expand(&self, text: &str) -> String {
+        text.replace("$tmp", &self.0.to_string_lossy())
+    }
+}
+
+impl Drop for ScenarioDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `{"dir_mode": "700", "files": [{"name", "mode": "600", "text"}]}` of a store directory
+/// (file names sorted; temporary files included, so a leftover shows).
+fn store_files(dir: &str) -> Result<Value, String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |m: &std::fs::Metadata| format!("{:o}", m.permissions().mode() & 0o7777);
+    let meta = std::fs::metadata(dir).map_err(|e| format!("store_files {dir}: {e}"))?;
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| format!("store_files {dir}: {e}"))? {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let m = entry.metadata().map_err(|e| e.to_string())?;
+        let text = std::fs::read(entry.path()).unwrap_or_default();
+        files.push(json!({
+            "name": entry.file_name().to_string_lossy(),
+            "mode": mode(&m),
+            "text": String::from_utf8_lossy(&text),
+        }));
+    }
+    files.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    Ok(json!({"dir_mode": mode(&meta), "files": files}))
+}
+
+/// Overwrites every `*.token` record in `dir` with `text`; at least one must exist.
+fn corrupt_store(dir: &str, text: &str) -> Result<(), String> {
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).map_err(|e| format!("corrupt_store {dir}: {e}"))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_some_and(|e| e == "token") {
+            std::fs::write(&path, text).map_err(|e| format!("corrupt_store: {e}"))?;
+            n += 1;
+        }
+    }
+    match n {
+        0 => Err(format!("corrupt_store: no record (*.token) in {dir}")),
+        _ => Ok(()),
+    }
 }

@@ -93,7 +93,44 @@ fn configure<C>(mut b: ClientBuilder<C>, req: &Value) -> ClientBuilder<C> {
     if let Some(n) = req["max_retries"].as_u64() {
         b = b.max_retries(u32::try_from(n).unwrap_or(u32::MAX));
     }
+    // Networks (tests/conformance/networks.json).
+    let text = |k: &str| req[k].as_str();
+    if let Some(pem) = text("ca_bundle_pem") {
+        b = b.ca_bundle_pem(pem.as_bytes());
+    }
+    if let Some(path) = text("ca_bundle_file") {
+        b = b.ca_bundle_file(path);
+    }
+    if let Some(roots) = text("tls_roots").and_then(|r| xpay_auth::TlsRoots::parse(r).ok()) {
+        b = b.tls_roots(roots);
+    }
+    if let (Some(cert), Some(key)) = (text("client_cert_pem"), text("client_key_pem")) {
+        b = b.client_identity_pem(cert.as_bytes(), key.as_bytes());
+    }
+    if let Some(url) = text("proxy") {
+        b = b.proxy(url);
+    }
     b
+}
+
+/// `build` with the request's `env` variables set (removed again afterwards).
+fn with_env<T>(req: &Value, build: impl FnOnce() -> T) -> T {
+    let vars: Vec<(String, String)> = req["env"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    for (k, v) in &vars {
+        std::env::set_var(k, v);
+    }
+    let built = build();
+    for (k, _) in &vars {
+        std::env::remove_var(k);
+    }
+    built
 }
 
 fn credentials(req: &Value) -> Credentials {
@@ -256,7 +293,7 @@ impl Face for Async {
 
     fn client(&mut self, req: &Value) -> Result<(), Error> {
         self.session = None;
-        self.client = Some(configure(Client::builder(), req).build()?);
+        self.client = Some(with_env(req, || configure(Client::builder(), req).build())?);
         Ok(())
     }
 
@@ -316,7 +353,9 @@ impl Face for Blocking {
 
     fn client(&mut self, req: &Value) -> Result<(), Error> {
         self.session = None;
-        self.client = Some(configure(blocking::Client::builder(), req).build()?);
+        self.client = Some(with_env(req, || {
+            configure(blocking::Client::builder(), req).build()
+        })?);
         Ok(())
     }
 

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod expected;
 pub mod face;
 pub mod matching;
+pub mod net;
 pub mod report;
 pub mod scenario;
 pub mod steps;

@@ -32,6 +32,9 @@ pub struct Scenario {
     pub session: Account,
     /// Its steps, in order.
     pub steps: Vec<Step>,
+    /// `mock_tls`: the scenario's mock is the face's HTTPS mock (requiring a client
+    /// certificate with `{"client_cert": true}`).
+    pub mock_tls: Option<crate::net::TlsMock>,
 }
 
 /// A scenario's (or a `client` step's) client options.
@@ -50,6 +53,27 @@ pub struct ClientOptions {
     /// Retries allowed.
     #[serde(default = "default_retries")]
     pub max_retries: u64,
+    /// Extra CA certificates, PEM text (networks placeholders allowed, e.g. `$ca_pem`).
+    #[serde(default)]
+    pub ca_bundle_pem: Option<String>,
+    /// Extra CA certificates, a PEM file's path (e.g. `$ca_file`).
+    #[serde(default)]
+    pub ca_bundle_file: Option<String>,
+    /// `system+bundled`, `system`, `bundled` or `none`.
+    #[serde(default)]
+    pub tls_roots: Option<String>,
+    /// The client certificate, PEM text (e.g. `$client_cert`).
+    #[serde(default)]
+    pub client_cert_pem: Option<String>,
+    /// Its key, PEM text (e.g. `$client_key`).
+    #[serde(default)]
+    pub client_key_pem: Option<String>,
+    /// A proxy URL (e.g. `$proxy`, `$socks_proxy`).
+    #[serde(default)]
+    pub proxy: Option<String>,
+    /// Environment variables the testee sets while it builds the client (and removes after).
+    #[serde(default)]
+    pub env: Option<BTreeMap<String, String>>,
 }
 
 fn mock_url() -> String {
@@ -71,6 +95,13 @@ impl Default for ClientOptions {
             timeout_ms: default_timeout(),
             connect_timeout_ms: None,
             max_retries: default_retries(),
+            ca_bundle_pem: None,
+            ca_bundle_file: None,
+            tls_roots: None,
+            client_cert_pem: None,
+            client_key_pem: None,
+            proxy: None,
+            env: None,
         }
     }
 }
@@ -114,6 +145,8 @@ pub struct Step {
     pub last_request: Option<Value>,
     /// A path and a pattern for the array of recorded requests on it.
     pub all_requests: Option<(String, Value)>,
+    /// A pattern for the face's proxy figures (`{"tunnels", "auth_refused", "targets"}`).
+    pub proxy: Option<Value>,
 }
 
 /// `expect`: success matching a pattern, or failure matching one.
@@ -333,7 +366,7 @@ fn parse_scenario(file: &str, v: &Value) -> Result<Scenario, String> {
     known_keys(
         obj,
         &[
-            "name", "about", "needs", "mock", "client", "session", "steps",
+            "name", "about", "needs", "mock", "client", "session", "steps", "mock_tls",
         ],
     )?;
     let name = obj
@@ -364,10 +397,28 @@ fn parse_scenario(file: &str, v: &Value) -> Result<Scenario, String> {
         client: field(obj, "client")?.unwrap_or_default(),
         session: field(obj, "session")?.unwrap_or_default(),
         steps,
+        mock_tls: match obj.get("mock_tls") {
+            None => None,
+            Some(Value::Object(o)) => {
+                known_keys(o, &["client_cert"])?;
+                Some(match o.get("client_cert").and_then(Value::as_bool) {
+                    Some(true) => crate::net::TlsMock::ClientCert,
+                    _ => crate::net::TlsMock::Server,
+                })
+            }
+            Some(_) => return Err("mock_tls: an object".into()),
+        },
     })
 }
 
-const CHECKS: &[&str] = &["expect", "save", "requests", "last_request", "all_requests"];
+const CHECKS: &[&str] = &[
+    "expect",
+    "save",
+    "requests",
+    "last_request",
+    "all_requests",
+    "proxy",
+];
 
 fn parse_step(v: &Value) -> Result<Step, String> {
     let obj = v.as_object().ok_or("a step is an object")?;
@@ -401,6 +452,10 @@ fn parse_step(v: &Value) -> Result<Step, String> {
             Some((path.to_owned(), m.clone()))
         }
     };
+    let proxy: Option<Value> = field(obj, "proxy")?;
+    if let Some(m) = &proxy {
+        matching::validate(m).map_err(|e| format!("proxy: {e}"))?;
+    }
     Ok(Step {
         action,
         expect,
@@ -408,6 +463,7 @@ fn parse_step(v: &Value) -> Result<Step, String> {
         requests,
         last_request,
         all_requests,
+        proxy,
     })
 }
 

@@ -21,6 +21,8 @@ pub struct Env {
     pub mock: MockServer,
     /// Accepts connections into its backlog and never answers, for the face's lifetime.
     silent: TcpListener,
+    /// The networks fixtures (HTTPS mocks, proxy, certificates), once a scenario needs them.
+    net: Option<crate::net::Net>,
 }
 
 impl Env {
@@ -30,7 +32,28 @@ impl Env {
             testee,
             mock,
             silent: TcpListener::bind("127.0.0.1:0")?,
+            net: None,
         })
+    }
+
+    /// The networks fixtures, started on first use.
+    fn net(&mut self) -> Result<&mut crate::net::Net, String> {
+        if self.net.is_none() {
+            self.net = Some(crate::net::Net::start()?);
+        }
+        self.net
+            .as_mut()
+            .ok_or_else(|| "no networks fixtures".to_owned())
+    }
+
+    /// Swaps the face's mock with the HTTPS mock `which` (twice: back again).
+    fn swap_mock(&mut self, which: crate::net::TlsMock) -> Result<(), String> {
+        let net = self.net()?;
+        let slot = net.slot(which);
+        let mut other = slot.take().ok_or("the HTTPS mock is in use")?;
+        std::mem::swap(&mut self.mock, &mut other);
+        *self.net()?.slot(which) = Some(other);
+        Ok(())
     }
 
     /// The testee, for [`Testee::finish`]; the mock and the listener stop here.
@@ -64,6 +87,22 @@ type Outcome = Result<Value, Value>;
 
 /// Runs `scenario` on `env`: resets the mock, makes the client and session, runs the steps.
 pub fn run_scenario(env: &mut Env, scenario: &Scenario) -> Result<(), String> {
+    let Some(which) = scenario.mock_tls else {
+        return run_scenario_on(env, scenario);
+    };
+    // The scenario's mock is the HTTPS one: every runner action and check sees it.
+    env.swap_mock(which)
+        .map_err(|e| format!("setting up the HTTPS mock: {e}"))?;
+    let result = run_scenario_on(env, scenario);
+    env.swap_mock(which)
+        .map_err(|e| format!("putting the HTTPS mock back: {e}"))?;
+    result
+}
+
+fn run_scenario_on(env: &mut Env, scenario: &Scenario) -> Result<(), String> {
+    if let Some(net) = &env.net {
+        net.proxy.reset();
+    }
     env.mock.reset(Some(scenario.mock.clone()));
     let mut run = Run {
         env,
@@ -122,6 +161,11 @@ impl Run<'_> {
             matching::matches(want, &last, &mut self.names)
                 .map_err(|e| format!("last request: {e}"))?;
         }
+        if let Some(want) = &step.proxy {
+            let got = self.env.net()?.proxy_stats();
+            matching::matches(want, &got, &mut self.names)
+                .map_err(|e| format!("proxy: {e} (the proxy's figures: {got})"))?;
+        }
         if let Some((path, want)) = &step.all_requests {
             let all: Vec<_> = self
                 .env
@@ -178,6 +222,20 @@ impl Run<'_> {
 
     /// A new client and, when it was made, a session on it with the current account.
     fn new_client(&mut self, options: &ClientOptions) -> Result<Outcome, String> {
+        let named = [
+            &options.ca_bundle_pem,
+            &options.ca_bundle_file,
+            &options.client_cert_pem,
+            &options.client_key_pem,
+            &options.proxy,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(options.env.iter().flat_map(|e| e.values()))
+        .any(|v| crate::net::has_placeholder(v));
+        if named {
+            self.env.net()?;
+        }
         let made = self.send(&Op::Client(options.clone()))?;
         if made.is_err() {
             return Ok(made);
@@ -237,6 +295,7 @@ impl Run<'_> {
                 if let Some(ms) = o.connect_timeout_ms {
                     r["connect_timeout_ms"] = json!(ms);
                 }
+                self.network_options(o, &mut r)?;
                 r
             }
             Op::Session(a) => {
@@ -262,6 +321,39 @@ impl Run<'_> {
                 r
             }
         })
+    }
+
+    /// The networks fields of a `client` request, placeholders replaced (the fixtures are
+    /// started by the first scenario that names one).
+    fn network_options(&self, o: &ClientOptions, r: &mut Value) -> Result<(), String> {
+        let net = self.env.net.as_ref();
+        let expand = |text: &str| -> Result<String, String> {
+            if !crate::net::has_placeholder(text) {
+                return Ok(text.to_owned());
+            }
+            net.map(|n| n.expand(text))
+                .ok_or_else(|| "the networks fixtures are not started".to_owned())
+        };
+        for (key, value) in [
+            ("ca_bundle_pem", &o.ca_bundle_pem),
+            ("ca_bundle_file", &o.ca_bundle_file),
+            ("tls_roots", &o.tls_roots),
+            ("client_cert_pem", &o.client_cert_pem),
+            ("client_key_pem", &o.client_key_pem),
+            ("proxy", &o.proxy),
+        ] {
+            if let Some(v) = value {
+                r[key] = json!(expand(v)?);
+            }
+        }
+        if let Some(env) = &o.env {
+            let mut vars = serde_json::Map::new();
+            for (k, v) in env {
+                vars.insert(k.clone(), json!(expand(v)?));
+            }
+            r["env"] = Value::Object(vars);
+        }
+        Ok(())
     }
 
     fn repeat(&mut self, n: u64, op: &Op) -> Result<Outcome, String> {

@@ -21,10 +21,13 @@ from xpay_auth import (
     AuthenticationError,
     Client,
     DecodeError,
+    HttpxAuth,
     HTTPStatusError,
     InternalError,
     InvalidArgumentError,
+    RequestsAuth,
     Session,
+    SessionStats,
     User,
     XPayError,
 )
@@ -65,6 +68,14 @@ def sync_usage() -> None:
         data: Any = session.call("/client/echo", {"a": [1, 2.5, None]}, uuid=None)
         print(session.username, len(token), data, describe(session.authentication()))
         session.invalidate()
+        header: str = session.authorization_header()
+        assert header == "Bearer " + session.access_token()
+        assert session.reauthorize(header).startswith("Bearer ")
+        stats: SessionStats = session.stats()
+        logins: int = stats["logins"]
+        print(logins, stats["renewals"], stats["renewal_failures"], stats["waits"],
+              stats["backoff_until_ms"], stats["expires_at_ms"])
+        own_clients(client.base_url, session)
         try:
             client.authenticate(USERNAME, "wrong")
         except AuthenticationError as e:
@@ -77,6 +88,17 @@ def sync_usage() -> None:
     assert closed
 
 
+def own_clients(base_url: str, session: Session) -> None:
+    """The session's token on your own HTTP client (httpx and requests installed)."""
+    import httpx
+    import requests
+
+    with httpx.Client(auth=HttpxAuth(session)) as http:
+        print(http.post(base_url + "/client/echo", json=1).status_code)
+    reply: requests.Response = requests.post(base_url + "/client/echo", json=1, auth=RequestsAuth(session), timeout=10)
+    print(reply.status_code)
+
+
 async def async_usage() -> None:
     async with AsyncClient(None, 10.0, 1) as client:
         auth: Authentication = await client.authenticate(USERNAME, SECRET)
@@ -86,6 +108,14 @@ async def async_usage() -> None:
         current: Authentication = await session.authentication()
         session.invalidate()
         print(auth.user.username, len(set(tokens)), data, current.ticket, session.username)
+        header: str = await session.authorization_header()
+        again: str = await session.reauthorize(header)
+        stats: SessionStats = session.stats()
+        print(len(again), stats["logins"])
+        import httpx
+
+        async with httpx.AsyncClient(auth=HttpxAuth(session)) as http:
+            print((await http.post(client.base_url + "/client/echo", json=2)).status_code)
         try:
             await session.call("/nowhere")
         except XPayError as e:

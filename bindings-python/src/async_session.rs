@@ -1,6 +1,7 @@
 //! `AsyncSession`: the asyncio token cache over the core's async `Session`.
 
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::asyncio::{awaitable, ready};
 use crate::auth::Authentication;
@@ -87,6 +88,25 @@ impl AsyncSession {
     /// Drops the cached token; the next use logs in again.
     fn invalidate(&self) {
         self.inner.invalidate()
+    }
+
+    /// Awaits to `"Bearer <token>"` for your own HTTP client's `Authorization` header.
+    fn authorization_header<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let session = self.inner.clone();
+        awaitable(py, async move { session.authorization_header().await })
+    }
+
+    /// Awaits to the header to send a request again with after the server answered 401 to
+    /// `rejected`: drops that token (if still cached), then a fresh one (one shared login).
+    fn reauthorize<'py>(&self, py: Python<'py>, rejected: String) -> PyResult<Bound<'py, PyAny>> {
+        let session = self.inner.clone();
+        awaitable(py, async move { session.reauthorize(&rejected).await })
+    }
+
+    /// The session's counts and its back-off end and token expiry, as a dict (see
+    /// `Session.stats`).
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        crate::stats::to_dict(py, &self.inner.stats())
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {

@@ -22,6 +22,7 @@ mod credentials;
 mod errors;
 mod options;
 mod session;
+mod stats;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;

@@ -1,6 +1,7 @@
 //! `Session`: the synchronous token cache over `xpay_auth::blocking::Session`.
 
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use xpay_auth::blocking;
 
 use crate::auth::Authentication;
@@ -80,6 +81,23 @@ impl Session {
     /// Drops the cached token; the next use logs in again.
     fn invalidate(&self) {
         self.inner.invalidate()
+    }
+
+    /// `"Bearer <token>"` for your own HTTP client's `Authorization` header.
+    fn authorization_header(&self, py: Python<'_>) -> PyResult<String> {
+        py.detach(|| self.inner.authorization_header()).or_raise(py)
+    }
+
+    /// The header to send a request again with after the server answered 401 to `rejected`:
+    /// drops that token (if still cached) and returns a fresh one's (one shared login).
+    fn reauthorize(&self, py: Python<'_>, rejected: &str) -> PyResult<String> {
+        py.detach(|| self.inner.reauthorize(rejected)).or_raise(py)
+    }
+
+    /// The session's counts (logins, renewals, renewal_failures, waits) and its back-off end
+    /// and token expiry (ms since the epoch, 0 when none), as a dict.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        crate::stats::to_dict(py, &self.inner.stats())
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {

@@ -141,6 +141,10 @@ class SyncFace(Face):
             return self.session.call_raw(op["path"], op["text"], uuid=op.get("uuid"))
         elif kind == "invalidate":
             self.session.invalidate()
+        elif kind == "authorization_header":
+            return self.session.authorization_header()
+        elif kind == "stats":
+            return self.session.stats()
         elif kind == "close":
             self.client.close()
         else:
@@ -205,6 +209,10 @@ class AsyncFace(Face):
             return await self.session.call_raw(op["path"], op["text"], uuid=op.get("uuid"))
         elif kind == "invalidate":
             self.session.invalidate()
+        elif kind == "authorization_header":
+            return await self.session.authorization_header()
+        elif kind == "stats":
+            return self.session.stats()
         elif kind == "close":
             await self.client.aclose()
         else:

@@ -2,6 +2,8 @@
 # the built module with mypy's stubtest, so they cannot drift apart unnoticed.
 from typing import Any, Coroutine, List, Optional, Union, final
 
+from ._stats import SessionStats
+
 __all__ = [
     "__version__",
     "USER_AGENT",
@@ -91,6 +93,11 @@ class Session:
     def call(self, path: str, body: Any = None, *, uuid: Optional[str] = None) -> Any: ...
     def call_raw(self, path: str, text: Union[str, bytes], *, uuid: Optional[str] = None) -> str: ...
     def invalidate(self) -> None: ...
+    def authorization_header(self) -> str:
+        """``"Bearer <token>"`` for your own HTTP client's ``Authorization`` header."""
+    def reauthorize(self, rejected: str) -> str:
+        """The header to re-send with after a 401 for ``rejected`` (one shared login)."""
+    def stats(self) -> SessionStats: ...
 
 @final
 class AsyncClient:
@@ -136,3 +143,8 @@ class AsyncSession:
         self, path: str, text: Union[str, bytes], *, uuid: Optional[str] = None
     ) -> Coroutine[Any, Any, str]: ...
     def invalidate(self) -> None: ...
+    def authorization_header(self) -> Coroutine[Any, Any, str]:
+        """Awaits to ``"Bearer <token>"`` for your own HTTP client's ``Authorization`` header."""
+    def reauthorize(self, rejected: str) -> Coroutine[Any, Any, str]:
+        """Awaits to the header to re-send with after a 401 for ``rejected`` (one shared login)."""
+    def stats(self) -> SessionStats: ...

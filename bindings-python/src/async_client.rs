@@ -27,6 +27,7 @@ impl AsyncClient {
     #[pyo3(signature = (
         base_url = None, timeout = 30.0, max_retries = 2, *,
         connect_timeout = None, user_agent = None, max_body_bytes = None, refresh_before = None,
+        ca_bundle = None, tls_roots = None, client_cert = None, client_key = None, proxy = None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -38,8 +39,21 @@ impl AsyncClient {
         user_agent: Option<String>,
         max_body_bytes: Option<i64>,
         refresh_before: Option<f64>,
+        ca_bundle: Option<Bound<'_, PyAny>>,
+        tls_roots: Option<String>,
+        client_cert: Option<Bound<'_, PyAny>>,
+        client_key: Option<Bound<'_, PyAny>>,
+        proxy: Option<String>,
     ) -> PyResult<Self> {
         crate::ensure_logging(py);
+        let network = crate::options::Network::from_py(
+            ca_bundle.as_ref(),
+            tls_roots.as_deref(),
+            client_cert.as_ref(),
+            client_key.as_ref(),
+            proxy,
+        )
+        .or_raise(py)?;
         let options = ClientOptions {
             base_url,
             timeout,
@@ -48,6 +62,7 @@ impl AsyncClient {
             user_agent,
             max_body_bytes,
             refresh_before,
+            network,
         };
         let inner = options
             .builder::<xpay_auth::Client>()

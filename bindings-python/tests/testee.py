@@ -35,7 +35,32 @@ def client_options(op: Dict[str, Any]) -> Dict[str, Any]:
         options["connect_timeout"] = op["connect_timeout_ms"] / 1000
     if op.get("max_retries") is not None:
         options["max_retries"] = op["max_retries"]
+    # Networks (tests/conformance/networks.json): PEM text as bytes, files as paths.
+    if op.get("ca_bundle_pem") is not None:
+        options["ca_bundle"] = op["ca_bundle_pem"].encode()
+    if op.get("ca_bundle_file") is not None:
+        options["ca_bundle"] = op["ca_bundle_file"]
+    if op.get("tls_roots") is not None:
+        options["tls_roots"] = op["tls_roots"]
+    if op.get("client_cert_pem") is not None:
+        options["client_cert"] = op["client_cert_pem"].encode()
+    if op.get("client_key_pem") is not None:
+        options["client_key"] = op["client_key_pem"].encode()
+    if op.get("proxy") is not None:
+        options["proxy"] = op["proxy"]
     return options
+
+
+def with_env(op: Dict[str, Any], make: Any) -> Any:
+    """`make()` with the request's `env` variables set (removed again afterwards)."""
+    env = op.get("env") or {}
+    for k, v in env.items():
+        os.environ[k] = v
+    try:
+        return make()
+    finally:
+        for k in env:
+            os.environ.pop(k, None)
 
 
 def auth_json(a: xpay_auth.Authentication) -> Dict[str, Any]:
@@ -128,7 +153,7 @@ class SyncFace(Face):
     def act(self, op: Dict[str, Any]) -> Any:
         kind = op["op"]
         if kind == "client":
-            self.client, self.session = xpay_auth.Client(**client_options(op)), None
+            self.client, self.session = with_env(op, lambda: xpay_auth.Client(**client_options(op))), None
         elif kind == "session":
             self.session = self.client.session(op["username"], op["secret_key"])
         elif kind == "authenticate":
@@ -196,7 +221,8 @@ class AsyncFace(Face):
     async def act(self, op: Dict[str, Any]) -> Any:
         kind = op["op"]
         if kind == "client":
-            self.client, self.session = xpay_auth.AsyncClient(**client_options(op)), None
+            self.client, self.session = with_env(
+                op, lambda: xpay_auth.AsyncClient(**client_options(op))), None
         elif kind == "session":
             self.session = self.client.session(op["username"], op["secret_key"])
         elif kind == "authenticate":

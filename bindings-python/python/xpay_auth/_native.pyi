@@ -1,5 +1,6 @@
 # Type stubs of the native module xpay_auth._native (src/*.rs). `make test` checks them against
 # the built module with mypy's stubtest, so they cannot drift apart unnoticed.
+import os
 from typing import Any, Coroutine, List, Optional, Union, final
 
 from ._stats import SessionStats
@@ -69,6 +70,11 @@ class Client:
         user_agent: Optional[str] = None,
         max_body_bytes: Optional[int] = None,
         refresh_before: Optional[float] = None,
+        ca_bundle: Optional[Union[str, bytes, "os.PathLike[str]"]] = None,
+        tls_roots: Optional[str] = None,
+        client_cert: Optional[Union[str, bytes, "os.PathLike[str]"]] = None,
+        client_key: Optional[Union[str, bytes, "os.PathLike[str]"]] = None,
+        proxy: Optional[str] = None,
     ) -> Client: ...
     @property
     def base_url(self) -> str: ...
@@ -119,6 +125,11 @@ class AsyncClient:
     def base_url(self) -> str: ...
     @property
     def closed(self) -> bool: ...
+        ca_bundle: Optional[Union[str, bytes, "os.PathLike[str]"]] = None,
+        tls_roots: Optional[str] = None,
+        client_cert: Optional[Union[str, bytes, "os.PathLike[str]"]] = None,
+        client_key: Optional[Union[str, bytes, "os.PathLike[str]"]] = None,
+        proxy: Optional[str] = None,
     def authenticate(
         self, username: str, secret_key: str, is_api: bool = True
     ) -> Coroutine[Any, Any, Authentication]: ...

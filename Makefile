@@ -9,7 +9,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 # The binding faces, each folder with `test`, `build-release` and `demo` targets of its own.
 FACES := python node c
 
-.PHONY: demo test lint test-rust conformance testees build-release bench soak fuzz $(FACES:%=test-%)
+.PHONY: demo test lint test-rust conformance testees fleet redis-server build-release bench soak fuzz $(FACES:%=test-%)
 
 ## make demo: release-build the mock and every face, then log in and call through each one.
 demo: build-release
@@ -22,7 +22,7 @@ build-release:
 
 ## make test: formatting, lints, docs, every face's own tests, then the shared conformance
 ## scenarios through every face's testee (debug builds).
-test: lint test-rust $(FACES:%=test-%) conformance
+test: lint redis-server test-rust $(FACES:%=test-%) conformance fleet
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -55,6 +55,20 @@ testees:
 	$(MAKE) -C bindings-python wheel
 	$(MAKE) -C bindings-node build
 	$(MAKE) -C bindings-c testees
+
+## make fleet: the Redis token store's fleet tests (tests/fleet/README.md): 16 Python and Node
+## processes share one login through one redis-server started on loopback (installed with
+## apt-get when missing), Redis stopped and frozen mid-run, 4 network namespaces.
+fleet:
+	$(CARGO) build -p xpay-mock --bin xpay-mock
+	$(MAKE) -C bindings-python wheel
+	$(MAKE) -C bindings-node build
+	tests/fleet/run.sh
+
+## Debian's redis-server for the Redis store's tests (core unit tests and the fleet), installed
+## when missing and this is root with apt-get; else the tests that need it say they skip.
+redis-server:
+	tests/fleet/run.sh --install-only
 
 ## make soak: 100,000 logins per face with resident memory after 1,000 and 100,000, and 10,000
 ## calls at 64 in flight (release builds). Prints figures; not part of `make test`.

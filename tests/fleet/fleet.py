@@ -15,6 +15,8 @@ line (exit status 1 when a check failed):
             next right-key process still logs in not at all
   outage    the same 16 processes; Redis stopped after 8 s, started again after 14 s: 0 failed
             calls, and in the last 8 s sharing is back (about one login per renewal again)
+  stalled   the same, with Redis frozen (SIGSTOP: connections accepted, nothing answered)
+            from 8 s to 14 s instead of stopped
   netns     the same as share with the processes spread over 4 network namespaces joined to
             this host by veth pairs (Redis and the mock on the host), when the machine allows
             it; else a skip line saying why
@@ -360,6 +362,37 @@ def test_outage(args, workdir, mock, redis):
           f"in the 4 s after it came back, {last} in the last 8 s (at most {due}: shared again)")
 
 
+def test_stalled(args, workdir, mock, redis):
+    """Redis that accepts connections but answers nothing (SIGSTOP) for 6 s: calls go on."""
+    seconds = args.seconds + 6
+    marks = {}
+
+    def timeline(start):
+        def at(t):
+            time.sleep(max(0.0, start + t - time.monotonic()))
+        at(8)
+        marks["stop"] = mock.logins()
+        redis.proc.send_signal(signal.SIGSTOP)
+        at(14)
+        redis.proc.send_signal(signal.SIGCONT)
+        marks["cont"] = mock.logins()
+        at(seconds - 8)
+        marks["settled"] = mock.logins()
+
+    before = mock.logins()
+    try:
+        _, failed, _, logins = fleet_run("stalled", args, workdir, mock,
+                                         placement(mock, redis.url(), args.processes), seconds, timeline)
+    finally:
+        if redis.proc:
+            redis.proc.send_signal(signal.SIGCONT)
+    last = before + logins - marks["settled"]
+    due = renewals_in(8) + 2
+    check("stalled", failed == 0 and last <= due,
+          f"{failed} failed calls; logins: {marks['cont'] - marks['stop']} while Redis answered "
+          f"nothing (6 s), {last} in the last 8 s (at most {due}: shared again)")
+
+
 def netns_possible():
     if os.geteuid() != 0:
         return "not root (creating network namespaces needs CAP_NET_ADMIN)"
@@ -465,7 +498,7 @@ def main():
     parser.add_argument("--node", default="node")
     parser.add_argument("--processes", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--only", default="share,sealed,wrongkey,outage,netns")
+    parser.add_argument("--only", default="share,sealed,wrongkey,outage,stalled,netns")
     parser.add_argument("--store-via", choices=("arg", "env"), default="arg",
                         help="give the store URL as the session's parameter (default) or in XPAY_TOKEN_STORE")
     args = parser.parse_args()
@@ -493,6 +526,10 @@ def main():
             redis.cli("FLUSHALL")
             mock.reset()
             test_outage(args, workdir, mock, redis)
+        if "stalled" in only:
+            redis.cli("FLUSHALL")
+            mock.reset()
+            test_stalled(args, workdir, mock, redis)
         if "netns" in only:
             mock.reset()
             test_netns(args, workdir, mock)

@@ -43,7 +43,7 @@ async function main() {
   const client = new xpay.Client({ baseUrl: args.baseUrl, timeoutMs: 10000, refreshBeforeMs: args.refreshBeforeMs })
   // `--store env`: the store named by XPAY_TOKEN_STORE, the session given none.
   const credentials = { username: args.username, secretKey: process.env.XPAY_SECRET_KEY }
-  const session = client.session(args.store === 'env' ? credentials : { ...credentials, store: args.store })
+  const session = args.store === 'env' ? client.session(credentials) : client.session(credentials, { store: args.store })
   process.stdout.write('ready\n')
   const lines = readline.createInterface({ input: process.stdin })
   const first = await new Promise((resolve) => {

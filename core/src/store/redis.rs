@@ -222,11 +222,13 @@ impl Inner {
                         self.put_idle(conn);
                         return Ok(value);
                     }
+                    // A slow Redis: no second wait (the connection, out of step now, goes).
+                    Err(e) if e.is_timeout() => return Err(e),
                     Err(e) if !(e.is_io_error() || e.is_connection_dropped()) => {
                         self.put_idle(conn);
                         return Err(e);
                     }
-                    // A dead idle connection: try a fresh one.
+                    // A dead idle connection (Redis restarted): try a fresh one.
                     Err(_) => {}
                 }
             }

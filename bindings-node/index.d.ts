@@ -102,8 +102,38 @@ export declare class Session {
   callRaw(path: string, text: string, options?: CallOptions): Promise<string>
   /** Drops the cached token; the next use logs in again. */
   invalidate(): void
+  /** `"Bearer <token>"` for your own HTTP client's `Authorization` header. */
+  authorizationHeader(): Promise<string>
+  /**
+   * The header to send a request again with after the server answered 401 to `rejected`:
+   * drops that token if still cached, then resolves with a fresh one's (one shared login).
+   */
+  reauthorize(rejected: string): Promise<string>
+  /**
+   * The global `fetch` with `Authorization: Bearer <token>` set; on a 401 one shared re-login
+   * and one re-send, when the body can be sent again (not a stream).
+   */
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>
+  /** The core's counts since the session was made, its back-off end and token expiry. */
+  stats(): SessionStats
   get username(): string
   toString(): string
+}
+
+/** `session.stats()`: counted by the core since the session was made. */
+export interface SessionStats {
+  /** Login requests this session sent (every attempt counts, retries too). */
+  logins: number
+  /** Background renewals started. */
+  renewals: number
+  /** Background renewals that failed. */
+  renewalFailures: number
+  /** Callers that had to wait for a login (the one that started it included). */
+  waits: number
+  /** End of the current failed-login back-off (ms since the epoch), 0 when none. */
+  backoffUntilMs: number
+  /** The current token's `expiresAt` (ms since the epoch), 0 when there is none. */
+  expiresAtMs: number
 }
 
 /** An xPay client: configuration plus a pool of keep-alive connections. */

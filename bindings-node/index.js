@@ -67,6 +67,13 @@ function isBigIntRefusal(error) {
   return error !== null && typeof error === 'object' && /BigInt/.test(String(error.message))
 }
 
+/** A Request for `fetch(input, init)` with the `Authorization` header set. */
+function withAuthorization(input, init, header) {
+  const request = new Request(input, init)
+  request.headers.set('authorization', header)
+  return request
+}
+
 class Session {
   #native
 
@@ -119,6 +126,43 @@ class Session {
   /** Drops the cached token; the next use logs in again. */
   invalidate() {
     convert(() => this.#native.invalidate())
+  }
+
+  /** `"Bearer <token>"` for your own HTTP client's `Authorization` header. */
+  async authorizationHeader() {
+    return settle(() => this.#native.authorizationHeader())
+  }
+
+  /**
+   * The header to send a request again with after the server answered 401 to `rejected` (a
+   * header from authorizationHeader()): drops that token if still cached, then a fresh one's
+   * (one login shared by every concurrent caller).
+   */
+  async reauthorize(rejected) {
+    return settle(() => this.#native.reauthorize(String(rejected)))
+  }
+
+  /**
+   * The global `fetch` with `Authorization: Bearer <token>` set. On a 401 the token is dropped,
+   * a fresh one fetched (one shared login) and the request sent once more, when its body can be
+   * sent again (none, a string, bytes, a Blob, FormData, URLSearchParams; not a stream).
+   */
+  async fetch(input, init) {
+    const header = await this.authorizationHeader()
+    const response = await globalThis.fetch(withAuthorization(input, init, header))
+    if (response.status !== 401 || !canSendAgain(input, init)) return response
+    const fresh = await this.reauthorize(header)
+    // Done with the refused reply: its connection goes back to fetch's pool.
+    await response.body?.cancel()
+    return globalThis.fetch(withAuthorization(input, init, fresh))
+  }
+
+  /**
+   * The core's counts since the session was made: `{ logins, renewals, renewalFailures, waits,
+   * backoffUntilMs, expiresAtMs }` (times in ms since the epoch, 0 when none).
+   */
+  stats() {
+    return convert(() => this.#native.stats())
   }
 
   /** The account's username. */

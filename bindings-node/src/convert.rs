@@ -101,6 +101,24 @@ fn property<'env>(object: &Object<'env>, key: &str) -> CoreResult<Option<Unknown
     Ok(value.filter(|v| !is_absent(v)))
 }
 
+/// A property that is a string or a `Buffer` (e.g. PEM text), as bytes.
+pub(crate) fn string_or_buffer(object: &Object<'_>, key: &str) -> CoreResult<Option<Vec<u8>>> {
+    use napi::JsValue;
+    let Some(value) = property(object, key)? else {
+        return Ok(None);
+    };
+    let wrong = || invalid_argument(format!("{key} must be a string or a Buffer"));
+    if value.get_type().ok() == Some(ValueType::String) {
+        let text: String = read(&value).map_err(|_| wrong())?;
+        return Ok(Some(text.into_bytes()));
+    }
+    if value.is_buffer().unwrap_or(false) {
+        let buffer: napi::bindgen_prelude::Buffer = read(&value).map_err(|_| wrong())?;
+        return Ok(Some(buffer.to_vec()));
+    }
+    Err(wrong())
+}
+
 fn typed<T: FromNapiValue>(
     object: &Object<'_>,
     key: &str,

@@ -24,6 +24,11 @@ const CLIENT_OPTIONS: &[&str] = &[
     "maxBodyBytes",
     "refreshBeforeMs",
     "retryBackoffMs",
+    "caBundle",
+    "tlsRoots",
+    "clientCert",
+    "clientKey",
+    "proxy",
 ];
 
 const CREDENTIALS: &[&str] = &["username", "secretKey", "isApi"];
@@ -64,6 +69,28 @@ pub(crate) fn client_builder(options: Option<Unknown<'_>>) -> CoreResult<ClientB
     }
     if let Some(t) = millis("retryBackoffMs")? {
         builder = builder.retry_backoff(t);
+    }
+    // Networks: PEM as a string or a Buffer.
+    if let Some(pem) = crate::convert::string_or_buffer(&o, "caBundle")? {
+        builder = builder.ca_bundle_pem(&pem);
+    }
+    if let Some(roots) = string(&o, "tlsRoots")? {
+        builder = builder.tls_roots(xpay_auth::TlsRoots::parse(&roots)?);
+    }
+    match (
+        crate::convert::string_or_buffer(&o, "clientCert")?,
+        crate::convert::string_or_buffer(&o, "clientKey")?,
+    ) {
+        (None, None) => {}
+        (Some(cert), Some(key)) => builder = builder.client_identity_pem(&cert, &key),
+        _ => {
+            return Err(invalid_argument(
+                "clientCert and clientKey go together: give both",
+            ))
+        }
+    }
+    if let Some(url) = string(&o, "proxy")? {
+        builder = builder.proxy(url);
     }
     Ok(builder)
 }

@@ -114,6 +114,51 @@ impl Session {
         self.inner.invalidate();
     }
 
+    /// `"Bearer <token>"` for your own HTTP client's `Authorization` header.
+    #[napi(catch_unwind, ts_return_type = "Promise<string>")]
+    pub fn authorization_header<'env>(
+        &self,
+        env: &'env Env,
+    ) -> napi::Result<PromiseRaw<'env, String>> {
+        let session = self.inner.clone();
+        promise::spawn(
+            env,
+            async move { session.authorization_header().await },
+            |_, header| Ok(header),
+        )
+    }
+
+    /// The header to send a request again with after the server answered 401 to `rejected`:
+    /// drops that token (if still cached) and resolves with a fresh one's (one shared login).
+    #[napi(catch_unwind, ts_return_type = "Promise<string>")]
+    pub fn reauthorize<'env>(
+        &self,
+        env: &'env Env,
+        rejected: String,
+    ) -> napi::Result<PromiseRaw<'env, String>> {
+        let session = self.inner.clone();
+        promise::spawn(
+            env,
+            async move { session.reauthorize(&rejected).await },
+            |_, header| Ok(header),
+        )
+    }
+
+    /// The core's counts for this session, its back-off end and its token's expiry.
+    #[napi(catch_unwind)]
+    pub fn stats(&self) -> SessionStats {
+        let s = self.inner.stats();
+        let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        SessionStats {
+            logins: count(s.logins),
+            renewals: count(s.renewals),
+            renewal_failures: count(s.renewal_failures),
+            waits: count(s.waits),
+            backoff_until_ms: s.backoff_until_ms,
+            expires_at_ms: s.expires_at_ms,
+        }
+    }
+
     /// The account's username.
     #[napi(getter, catch_unwind)]
     pub fn username(&self) -> String {
@@ -125,6 +170,23 @@ impl Session {
     pub fn describe(&self) -> String {
         format!("{:?}", self.inner)
     }
+}
+
+/// What a session counted since it was made, and its state now (`session.stats()`).
+#[napi(object)]
+pub struct SessionStats {
+    /// Login requests this session sent (every attempt counts, retries too).
+    pub logins: i64,
+    /// Background renewals started.
+    pub renewals: i64,
+    /// Background renewals that failed.
+    pub renewal_failures: i64,
+    /// Callers that had to wait for a login (the one that started it included).
+    pub waits: i64,
+    /// End of the current failed-login back-off (ms since the epoch), 0 when none.
+    pub backoff_until_ms: i64,
+    /// The current token's `expiresAt` (ms since the epoch), 0 when there is none.
+    pub expires_at_ms: i64,
 }
 
 type CallArguments = (String, serde_json::Value, Option<String>);

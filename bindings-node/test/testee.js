@@ -99,6 +99,19 @@ class State {
       case 'invalidate':
         this.need('session').invalidate()
         return null
+      case 'authorization_header':
+        return this.need('session').authorizationHeader()
+      case 'stats': {
+        const s = this.need('session').stats()
+        return {
+          logins: s.logins,
+          renewals: s.renewals,
+          renewal_failures: s.renewalFailures,
+          waits: s.waits,
+          backoff_until_ms: s.backoffUntilMs,
+          expires_at_ms: s.expiresAtMs,
+        }
+      }
       case 'close':
         this.need('client').close()
         return null

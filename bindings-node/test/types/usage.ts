@@ -8,6 +8,7 @@ import {
   ErrorCode,
   InvalidArgumentError,
   Session,
+  SessionStats,
   XPayError,
 } from 'xpay-auth'
 
@@ -52,6 +53,13 @@ export async function main(): Promise<void> {
   const exact: string = await session.callRaw('/client/echo', '{"amount":123456789012345678901}', { uuid: 'my-ref' })
   await session.call('/client/echo', { amount: 123456789012345678901n })
   console.log(exact)
+  const header: string = await session.authorizationHeader()
+  const again: string = await session.reauthorize(header)
+  const reply: Response = await session.fetch('http://127.0.0.1:8080/client/echo', { method: 'POST', body: '{}' })
+  const viaRequest: Response = await session.fetch(new Request('http://127.0.0.1:8080/client/echo'))
+  const stats: SessionStats = session.stats()
+  const counts: number[] = [stats.logins, stats.renewals, stats.renewalFailures, stats.waits]
+  console.log(again.length, reply.status, viaRequest.ok, counts, stats.backoffUntilMs, stats.expiresAtMs)
   session.invalidate()
   fromEnv.invalidate()
   client.close()

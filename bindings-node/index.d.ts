@@ -52,6 +52,16 @@ export interface Credentials {
   isApi?: boolean | null
 }
 
+/** Options of `client.session(credentials, options)`. */
+export interface SessionOptions {
+  /**
+   * Where the session keeps its token so that other sessions and processes reuse it:
+   * `memory:` (the default), `file:<directory>` (this host), `redis://host:port/db` /
+   * `rediss://…` (a fleet). Default: `XPAY_TOKEN_STORE`, else `memory:`.
+   */
+  store?: string | null
+}
+
 /** Options of one `session.call`. */
 export interface CallOptions {
   /** The request reference sent as the `uuid` header (default: a fresh v4 uuid). */
@@ -142,8 +152,11 @@ export declare class Client {
   constructor(options?: ClientOptions)
   /** Logs in once (no caching). */
   authenticate(credentials: Credentials): Promise<Authentication>
-  /** A session for these credentials, or for `XPAY_USERNAME` / `XPAY_SECRET_KEY` without any. */
-  session(credentials?: Credentials): Session
+  /**
+   * A session for these credentials, or for `XPAY_USERNAME` / `XPAY_SECRET_KEY` without any.
+   * @throws {InvalidArgumentError} when `options.store` names no token store.
+   */
+  session(credentials?: Credentials | null, options?: SessionOptions): Session
   /** Closes the connection pool; later requests fail with `invalid_argument`. */
   close(): void
   get closed(): boolean

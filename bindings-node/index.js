@@ -192,9 +192,12 @@ class Client {
     return settle(() => this.#native.authenticate(credentials))
   }
 
-  /** A session for `{ username, secretKey, isApi? }`, or from XPAY_USERNAME / XPAY_SECRET_KEY. */
-  session(credentials) {
-    return new Session(FROM_CLIENT, convert(() => this.#native.session(credentials)))
+  /**
+   * A session for `{ username, secretKey, isApi? }`, or from XPAY_USERNAME / XPAY_SECRET_KEY;
+   * `options.store`: the token store URL (`memory:`, `file:<dir>`, `redis://...`).
+   */
+  session(credentials, options) {
+    return new Session(FROM_CLIENT, convert(() => this.#native.session(credentials, options)))
   }
 
   /** Closes the connection pool; later requests fail with InvalidArgumentError. */

@@ -410,6 +410,25 @@ xpay_status xpay_session_new(const xpay_client *client,
                              xpay_error **err);
 
 /**
+ * Makes a session like `xpay_session_new` that keeps its token in the store `store_url`
+ * names, so that other sessions and processes reuse it: `"memory:"` (this session only),
+ * `"file:<directory>"` (the processes of this host), `"redis://host:port/db"` or
+ * `"rediss://…"` (a fleet). `store_url` NULL: `XPAY_TOKEN_STORE`, else `"memory:"`. A URL
+ * that names no store fails with `XPAY_ERR_INVALID_ARGUMENT` (nothing is sent). A store that
+ * fails later never fails a call: the session then logs in by itself. On success `*out` is a
+ * new session for the caller to free; on failure it is NULL.
+ *
+ * # Safety
+ * As `xpay_session_new`; `store_url` is NULL or a NUL-terminated string.
+ */
+xpay_status xpay_session_new_with_store(const xpay_client *client,
+                                        const char *username,
+                                        const char *secret_key,
+                                        const char *store_url,
+                                        xpay_session **out,
+                                        xpay_error **err);
+
+/**
  * Makes a session with the credentials from `XPAY_USERNAME` and `XPAY_SECRET_KEY`; fails
  * with `XPAY_ERR_INVALID_ARGUMENT` naming the variable that is missing or empty. On success
  * `*out` is a new session for the caller to free; on failure it is NULL. (An addition to the

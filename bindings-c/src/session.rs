@@ -54,6 +54,45 @@ pub unsafe extern "C" fn xpay_session_new(
     })
 }
 
+/// Makes a session like `xpay_session_new` that keeps its token in the store `store_url`
+/// names, so that other sessions and processes reuse it: `"memory:"` (this session only),
+/// `"file:<directory>"` (the processes of this host), `"redis://host:port/db"` or
+/// `"rediss://…"` (a fleet). `store_url` NULL: `XPAY_TOKEN_STORE`, else `"memory:"`. A URL
+/// that names no store fails with `XPAY_ERR_INVALID_ARGUMENT` (nothing is sent). A store that
+/// fails later never fails a call: the session then logs in by itself. On success `*out` is a
+/// new session for the caller to free; on failure it is NULL.
+///
+/// # Safety
+/// As `xpay_session_new`; `store_url` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn xpay_session_new_with_store(
+    client: *const xpay_client,
+    username: *const c_char,
+    secret_key: *const c_char,
+    store_url: *const c_char,
+    out: *mut *mut xpay_session,
+    err: *mut *mut xpay_error,
+) -> xpay_status {
+    fallible(err, || {
+        // First, so that a failure on any argument leaves it NULL.
+        let out = out_arg(out, "out")?;
+        let client = obj_arg(client, "client")?;
+        let username = str_arg(username, "username")?;
+        let secret_key = str_arg(secret_key, "secret_key")?;
+        let builder = client
+            .inner
+            .session_builder(Credentials::new(username, secret_key));
+        let builder = if store_url.is_null() {
+            builder
+        } else {
+            builder.store(str_arg(store_url, "store_url")?)
+        };
+        let inner = builder.build()?;
+        *out = into_c(xpay_session { inner });
+        Ok(())
+    })
+}
+
 /// Makes a session with the credentials from `XPAY_USERNAME` and `XPAY_SECRET_KEY`; fails
 /// with `XPAY_ERR_INVALID_ARGUMENT` naming the variable that is missing or empty. On success
 /// `*out` is a new session for the caller to free; on failure it is NULL. (An addition to the

@@ -164,8 +164,10 @@ static char *op_client(state *st, const cJSON *req) {
 static char *op_session(state *st, const cJSON *req) {
   xpay_error *err = NULL;
   xpay_session *session = NULL;
-  if (xpay_session_new(st->client, string_field(req, "username"),
-                       string_field(req, "secret_key"), &session, &err) != XPAY_OK)
+  /* With no "store" field the store URL is NULL: the default (memory:). */
+  if (xpay_session_new_with_store(st->client, string_field(req, "username"),
+                                  string_field(req, "secret_key"), string_field(req, "store"),
+                                  &session, &err) != XPAY_OK)
     return answer_error(err);
   xpay_session_free(st->session);
   st->session = session;

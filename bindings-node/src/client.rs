@@ -57,14 +57,27 @@ impl Client {
     }
 
     /// A session (token cache) for `{ username, secretKey, isApi? }`, or for `XPAY_USERNAME` /
-    /// `XPAY_SECRET_KEY` when called without credentials.
+    /// `XPAY_SECRET_KEY` when called without credentials; `options`: `{ store? }`, the token
+    /// store URL (default `XPAY_TOKEN_STORE`, else `memory:`).
     #[napi(catch_unwind)]
-    pub fn session(&self, env: Env, credentials: Option<Unknown<'_>>) -> napi::Result<Session> {
-        let session = match options::credentials(credentials) {
-            Ok(Some(credentials)) => Ok(self.inner.session(credentials)),
-            Ok(None) => self.inner.session_from_env(),
-            Err(e) => Err(e),
-        };
+    pub fn session(
+        &self,
+        env: Env,
+        credentials: Option<Unknown<'_>>,
+        options: Option<Unknown<'_>>,
+    ) -> napi::Result<Session> {
+        let session = options::session_store(options).and_then(|store| {
+            let credentials = match options::credentials(credentials)? {
+                Some(credentials) => credentials,
+                None => xpay_auth::Credentials::from_env()?,
+            };
+            let builder = self.inner.session_builder(credentials);
+            match store {
+                Some(url) => builder.store(url),
+                None => builder,
+            }
+            .build()
+        });
         session
             .map(Session::new)
             .map_err(|e| errors::to_js(&env, &e))

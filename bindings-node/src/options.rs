@@ -95,6 +95,16 @@ pub(crate) fn client_builder(options: Option<Unknown<'_>>) -> CoreResult<ClientB
     Ok(builder)
 }
 
+const SESSION_OPTIONS: &[&str] = &["store"];
+
+/// The token store URL of `client.session(credentials, { store })`, if given.
+pub(crate) fn session_store(value: Option<Unknown<'_>>) -> CoreResult<Option<String>> {
+    match options_object(value, "the session options", SESSION_OPTIONS)? {
+        Some(o) => string(&o, "store"),
+        None => Ok(None),
+    }
+}
+
 /// Credentials from `{ username, secretKey, isApi? }`; `None` when nothing was passed (the
 /// caller then reads the environment). Empty strings are left to the core's check.
 pub(crate) fn credentials(value: Option<Unknown<'_>>) -> CoreResult<Option<Credentials>> {

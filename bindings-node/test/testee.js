@@ -83,7 +83,7 @@ class State {
         return null
       case 'session':
         this.credentials = { username: r.username, secretKey: r.secret_key }
-        this.session = this.need('client').session(this.credentials)
+        this.session = this.need('client').session(this.credentials, r.store == null ? undefined : { store: r.store })
         return null
       case 'authenticate': {
         const credentials = { username: r.username, secretKey: r.secret_key }

@@ -104,19 +104,24 @@ impl Client {
     }
 
     /// A session (token cache) for one account; without arguments, from the environment.
-    #[pyo3(signature = (username = None, secret_key = None, *, is_api = true))]
+    /// `store`: where it keeps its token (`memory:`, `file:<dir>`, `redis://…`; default
+    /// `XPAY_TOKEN_STORE`, else `memory:`).
+    #[pyo3(signature = (username = None, secret_key = None, *, is_api = true, store = None))]
     fn session(
         &self,
         py: Python<'_>,
         username: Option<&str>,
         secret_key: Option<&str>,
         is_api: bool,
+        store: Option<&str>,
     ) -> PyResult<Session> {
         let credentials = credentials::for_session(username, secret_key, is_api).or_raise(py)?;
-        Ok(Session::new(
-            self.inner.session(credentials),
-            self.inner.base_url(),
-        ))
+        let builder = self.inner.session_builder(credentials);
+        let builder = match store {
+            Some(url) => builder.store(url),
+            None => builder,
+        };
+        Ok(Session::new(builder.build().or_raise(py)?, self.inner.base_url()))
     }
 
     /// Closes the connection pool; later requests fail with `InvalidArgumentError`.

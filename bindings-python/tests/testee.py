@@ -63,6 +63,11 @@ def with_env(op: Dict[str, Any], make: Any) -> Any:
             os.environ.pop(k, None)
 
 
+def store_option(op: Dict[str, Any]) -> Dict[str, Any]:
+    """The session's `store=` keyword, only when the request names a store."""
+    return {"store": op["store"]} if op.get("store") is not None else {}
+
+
 def auth_json(a: xpay_auth.Authentication) -> Dict[str, Any]:
     user = {"username": a.user.username, "scopes": a.user.scopes, "is_api": a.user.is_api}
     return {"access_token": a.access_token, "expires_at": a.expires_at, "user": user,
@@ -155,7 +160,7 @@ class SyncFace(Face):
         if kind == "client":
             self.client, self.session = with_env(op, lambda: xpay_auth.Client(**client_options(op))), None
         elif kind == "session":
-            self.session = self.client.session(op["username"], op["secret_key"])
+            self.session = self.client.session(op["username"], op["secret_key"], **store_option(op))
         elif kind == "authenticate":
             return auth_json(self.client.authenticate(op["username"], op["secret_key"], op.get("is_api", True)))
         elif kind == "access_token":
@@ -224,7 +229,7 @@ class AsyncFace(Face):
             self.client, self.session = with_env(
                 op, lambda: xpay_auth.AsyncClient(**client_options(op))), None
         elif kind == "session":
-            self.session = self.client.session(op["username"], op["secret_key"])
+            self.session = self.client.session(op["username"], op["secret_key"], **store_option(op))
         elif kind == "authenticate":
             return auth_json(await self.client.authenticate(op["username"], op["secret_key"], op.get("is_api", True)))
         elif kind == "access_token":

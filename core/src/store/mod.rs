@@ -13,7 +13,7 @@
 //! caller re-reads the store for that other login's result). A distributed lock (Redis
 //! `SET NX PX hold`) fits as is.
 //!
-//! **The record** ([`seal`]): version byte, nonce, AES-256-GCM of the login, under a key derived
+//! **The record** ([`seal`]): version byte, nonce, ChaCha20-Poly1305 of the login, under a key derived
 //! with HKDF-SHA256 from the account's secret key; the entry's key is derived from base URL +
 //! username, never from the secret. A record that does not open (corrupt, foreign, an older
 //! secret key), is for another user, or holds a token the session was told is bad is ignored

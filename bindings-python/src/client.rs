@@ -121,7 +121,10 @@ impl Client {
             Some(url) => builder.store(url),
             None => builder,
         };
-        Ok(Session::new(builder.build().or_raise(py)?, self.inner.base_url()))
+        Ok(Session::new(
+            builder.build().or_raise(py)?,
+            self.inner.base_url(),
+        ))
     }
 
     /// Closes the connection pool; later requests fail with `InvalidArgumentError`.

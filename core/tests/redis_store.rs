@@ -154,3 +154,89 @@ fn a_redis_that_refuses_never_fails_a_call() {
     }
     assert_eq!(mock.request_count("/client/authenticate"), 1);
 }
+
+#[test]
+fn rediss_goes_through_rustls_and_trusts_the_os_store() {
+    // A TLS-only redis-server with a private CA, trusted here through SSL_CERT_FILE (read
+    // with the OS certificate store; only this test binary's process sees it).
+    let dir = std::env::temp_dir().join(format!("xpay-rediss-{}", std::process::id()));
+    let pki = xpay_mock::certs::TestPki::generate().unwrap();
+    pki.write(&dir).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            "0",
+            "--tls-port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
+        .args([
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--tls-auth-clients",
+            "no",
+        ])
+        .arg("--tls-cert-file")
+        .arg(dir.join("server.pem"))
+        .arg("--tls-key-file")
+        .arg(dir.join("server.key"))
+        .arg("--tls-ca-cert-file")
+        .arg(dir.join("ca.pem"))
+        .arg("--dir")
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .spawn();
+    let Ok(child) = child else {
+        eprintln!("skipped: redis-server is not installed (apt-get install redis-server)");
+        return;
+    };
+    let redis = Redis { child, port };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "redis-server did not start");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::env::set_var("SSL_CERT_FILE", dir.join("ca.pem"));
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    let client = blocking::Client::builder()
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let url = format!("rediss://127.0.0.1:{}/0", redis.port);
+    let first = client
+        .session_builder(credentials())
+        .store(url.clone())
+        .build()
+        .unwrap();
+    let token = first.access_token().unwrap();
+    let async_client = Client::builder().base_url(mock.base_url()).build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let second = async_client
+        .session_builder(credentials())
+        .store(url)
+        .build()
+        .unwrap();
+    let shared = runtime.block_on(second.access_token()).unwrap();
+    let again = client
+        .session_builder(credentials())
+        .store(format!("rediss://127.0.0.1:{}/0", redis.port))
+        .build()
+        .unwrap()
+        .access_token()
+        .unwrap();
+    drop(redis);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(shared, token);
+    assert_eq!(again, token);
+    assert_eq!(mock.request_count("/client/authenticate"), 1);
+}

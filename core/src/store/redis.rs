@@ -1,5 +1,6 @@
 //! The fleet's store: `redis://[user:password@]host[:port][/db]` and `rediss://…` (TLS through
-//! rustls), on the `redis` crate.
+//! rustls, trusting the OS certificate store and `SSL_CERT_FILE` / `SSL_CERT_DIR`, where a
+//! private Redis CA goes), on the `redis` crate.
 //!
 //! **Keys.** The record lives under `xpay-auth:1:<entry key>` (the `1` is this layout's
 //! version; the record itself starts with the seal's version byte), the login lock under the

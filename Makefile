@@ -44,7 +44,7 @@ CONFORMANCE_FACES := \
   --face 'python-async=bindings-python/.venv/bin/python bindings-python/tests/testee.py --async' \
   --face 'node=node bindings-node/test/testee.js' \
   --face 'c=$(TARGET_DIR)/bindings-c/testee' \
-  --face 'c+valgrind=valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 --max-threads=1100 --child-silent-after-fork=yes $(TARGET_DIR)/bindings-c/testee' \
+  --face 'c+valgrind=valgrind -q --suppressions=bindings-c/tests/valgrind.supp --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 --max-threads=1100 --child-silent-after-fork=yes $(TARGET_DIR)/bindings-c/testee' \
   --face 'c+asan=env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(TARGET_DIR)/bindings-c/testee-asan'
 
 conformance: testees

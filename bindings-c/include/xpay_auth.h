@@ -43,6 +43,26 @@
 #include <stdint.h>
 
 /**
+ * `xpay_config_set_tls_roots`: the OS store and the bundled Mozilla roots (the default).
+ */
+#define XPAY_TLS_ROOTS_SYSTEM_AND_BUNDLED 0
+
+/**
+ * `xpay_config_set_tls_roots`: the OS store only.
+ */
+#define XPAY_TLS_ROOTS_SYSTEM 1
+
+/**
+ * `xpay_config_set_tls_roots`: the bundled Mozilla roots only.
+ */
+#define XPAY_TLS_ROOTS_BUNDLED 2
+
+/**
+ * `xpay_config_set_tls_roots`: no roots, only the CA certificates given.
+ */
+#define XPAY_TLS_ROOTS_NONE 3
+
+/**
  * The outcome of a call that can fail. `XPAY_OK` (0) is success; every other value names
  * the kind of failure, the same kinds (and `xpay_error_code` strings) as the other faces.
  */
@@ -333,6 +353,66 @@ xpay_status xpay_error_status(const xpay_error *err);
  * `err` is NULL or an error from this library not yet freed.
  */
 const char *xpay_error_code(const xpay_error *err);
+/**
+ * Adds extra CA certificates to trust (PEM text, one or more certificates), besides the roots
+ * `xpay_config_set_tls_roots` picks; each call adds. `XPAY_CA_BUNDLE` and `SSL_CERT_FILE`
+ * (PEM files) add to the roots too. Text that is not PEM certificates leaves `cfg` unchanged
+ * and fails with `XPAY_ERR_INVALID_ARGUMENT`. `pem` is copied.
+ *
+ * # Safety
+ * `cfg` is NULL or a live config; `pem` is NULL or a NUL-terminated string; `err` is NULL or
+ * a writable `xpay_error *` slot.
+ */
+xpay_status xpay_config_set_ca_bundle_pem(xpay_config *cfg, const char *pem, xpay_error **err);
+
+/**
+ * Like `xpay_config_set_ca_bundle_pem`, with the PEM read from the file at `path` now (a file
+ * that cannot be read, or is not PEM certificates, is `XPAY_ERR_INVALID_ARGUMENT`).
+ *
+ * # Safety
+ * `cfg` is NULL or a live config; `path` is NULL or a NUL-terminated string; `err` is NULL or
+ * a writable `xpay_error *` slot.
+ */
+xpay_status xpay_config_set_ca_bundle_file(xpay_config *cfg, const char *path, xpay_error **err);
+
+/**
+ * Picks the roots to trust: `XPAY_TLS_ROOTS_SYSTEM_AND_BUNDLED` (0, the default),
+ * `XPAY_TLS_ROOTS_SYSTEM`, `XPAY_TLS_ROOTS_BUNDLED` or `XPAY_TLS_ROOTS_NONE` (only the CA
+ * certificates given). Another number is `XPAY_ERR_INVALID_ARGUMENT`, `cfg` unchanged.
+ *
+ * # Safety
+ * `cfg` is NULL or a live config; `err` is NULL or a writable `xpay_error *` slot.
+ */
+xpay_status xpay_config_set_tls_roots(xpay_config *cfg, uint32_t roots, xpay_error **err);
+
+/**
+ * Sets the client certificate (PEM, leaf first, optionally its chain) and its private key
+ * (PEM: PKCS#8, PKCS#1 or SEC1) for servers that require mutual TLS. A certificate or key
+ * that does not parse, or that do not go together, is `XPAY_ERR_INVALID_ARGUMENT`, `cfg`
+ * unchanged. Both are copied; the library's copy of the key is wiped when freed.
+ *
+ * # Safety
+ * `cfg` is NULL or a live config; `cert_pem` and `key_pem` are NULL or NUL-terminated
+ * strings; `err` is NULL or a writable `xpay_error *` slot.
+ */
+xpay_status xpay_config_set_client_identity_pem(xpay_config *cfg,
+                                                const char *cert_pem,
+                                                const char *key_pem,
+                                                xpay_error **err);
+
+/**
+ * Sets a proxy for every request (`http://`, `https://` or `socks5://host:port`; credentials
+ * as `user:password@`, sent as `Proxy-Authorization` and never logged). Every host goes
+ * through it, loopback too. Without it `HTTPS_PROXY` / `ALL_PROXY` apply unless `NO_PROXY`
+ * names the host (never for loopback). A URL that is not a usable proxy is
+ * `XPAY_ERR_INVALID_ARGUMENT` (the message does not repeat it), `cfg` unchanged.
+ *
+ * # Safety
+ * `cfg` is NULL or a live config; `url` is NULL or a NUL-terminated string; `err` is NULL or
+ * a writable `xpay_error *` slot.
+ */
+xpay_status xpay_config_set_proxy(xpay_config *cfg, const char *url, xpay_error **err);
+
 
 /**
  * The message: the server's own words for a business error, else the SDK's (it never

@@ -143,15 +143,53 @@ static xpay_config *config_from(const cJSON *req, xpay_error **err) {
   if (uint_field(req, "timeout_ms", &n)) xpay_config_set_timeout_ms(cfg, n);
   if (uint_field(req, "connect_timeout_ms", &n)) xpay_config_set_connect_timeout_ms(cfg, n);
   if (uint_field(req, "max_retries", &n)) xpay_config_set_max_retries(cfg, (uint32_t)n);
+  /* Networks (tests/conformance/networks.json). */
+  {
+    const char *ca_pem = string_field(req, "ca_bundle_pem");
+    const char *ca_file = string_field(req, "ca_bundle_file");
+    const char *roots = string_field(req, "tls_roots");
+    const char *cert = string_field(req, "client_cert_pem");
+    const char *key = string_field(req, "client_key_pem");
+    const char *proxy = string_field(req, "proxy");
+    uint32_t r = XPAY_TLS_ROOTS_SYSTEM_AND_BUNDLED;
+    if (roots && strcmp(roots, "system") == 0) r = XPAY_TLS_ROOTS_SYSTEM;
+    if (roots && strcmp(roots, "bundled") == 0) r = XPAY_TLS_ROOTS_BUNDLED;
+    if (roots && strcmp(roots, "none") == 0) r = XPAY_TLS_ROOTS_NONE;
+    if ((ca_pem && xpay_config_set_ca_bundle_pem(cfg, ca_pem, err) != XPAY_OK) ||
+        (ca_file && xpay_config_set_ca_bundle_file(cfg, ca_file, err) != XPAY_OK) ||
+        (roots && xpay_config_set_tls_roots(cfg, r, err) != XPAY_OK) ||
+        ((cert || key) && xpay_config_set_client_identity_pem(cfg, cert, key, err) != XPAY_OK) ||
+        (proxy && xpay_config_set_proxy(cfg, proxy, err) != XPAY_OK)) {
+      xpay_config_free(cfg);
+      return NULL;
+    }
+  }
   return cfg;
+}
+
+/* Sets (set = 1) or removes (set = 0) the request's "env" variables, around building a client. */
+static void request_env(const cJSON *req, int set) {
+  const cJSON *env = cJSON_GetObjectItemCaseSensitive(req, "env");
+  const cJSON *item;
+  cJSON_ArrayForEach(item, env) {
+    if (!item->string) continue;
+    if (set && cJSON_IsString(item))
+      setenv(item->string, item->valuestring, 1);
+    else if (!set)
+      unsetenv(item->string);
+  }
 }
 
 /* A new client replaces the old one and drops the session; on failure nothing changes. */
 static char *op_client(state *st, const cJSON *req) {
   xpay_error *err = NULL;
   xpay_client *client = NULL;
-  xpay_config *cfg = config_from(req, &err);
-  xpay_status status = cfg ? xpay_client_new(cfg, &client, &err) : XPAY_ERR_INVALID_ARGUMENT;
+  xpay_config *cfg;
+  xpay_status status;
+  request_env(req, 1);
+  cfg = config_from(req, &err);
+  status = cfg ? xpay_client_new(cfg, &client, &err) : XPAY_ERR_INVALID_ARGUMENT;
+  request_env(req, 0);
   xpay_config_free(cfg);
   if (status != XPAY_OK) return answer_error(err);
   xpay_session_free(st->session);

@@ -18,6 +18,7 @@ demo: build-release
 build-release:
 	$(CARGO) build --release -p xpay-mock --bin xpay-mock
 	$(CARGO) build --release -p xpay-auth --example demo
+	$(CARGO) build --release -p xpay-auth-cli --bin xpay-auth
 	for face in $(FACES); do $(MAKE) -C bindings-$$face build-release || exit 1; done
 
 ## make test: formatting, lints, docs, every face's own tests, then the shared conformance

@@ -592,3 +592,54 @@ fn a_corrupt_record_means_one_fresh_login_and_an_unwritable_store_still_works() 
     token("file:/proc/self/xpay-auth-store");
     assert_eq!(logins(&mock), 5);
 }
+
+/// The root README's command-line quick start (its first `sh` block after "**Command
+/// line**"), run by bash as written against the mock.
+#[test]
+fn the_readme_quick_start_runs_against_the_mock() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let section = readme
+        .split("**Command line**")
+        .nth(1)
+        .expect("the section");
+    let block = section
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("its sh block");
+    assert!(
+        block.contains("xpay-auth token") && block.contains("curl"),
+        "{block}"
+    );
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    let home = Temp::new("readme");
+    let bin_dir = Path::new(BIN).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let o = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", block])
+        .env_clear()
+        .env("PATH", path)
+        .env("XDG_CACHE_HOME", home.0.join("cache"))
+        .env("XPAY_BASE_URL", mock.base_url())
+        .output()
+        .unwrap();
+    assert_status(&o, 0);
+    let out = stdout(&o);
+    let mut lines = out.lines();
+    let token = lines.next().unwrap();
+    assert!(token.starts_with("eyJ"), "{out}");
+    let echoed: Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(echoed["success"]["data"], json!({"a": 1}), "{out}");
+    // Two `xpay-auth token` runs, one login; then the echo.
+    assert_eq!(logins(&mock), 1);
+    let last = mock.requests().pop().unwrap();
+    assert_eq!(
+        last.headers.get("authorization").map(String::as_str),
+        Some(format!("Bearer {token}").as_str())
+    );
+}

@@ -8,7 +8,6 @@
 //! written at the top of `include/xpay_auth.h` (from `cbindgen.toml`) and enforced by
 //! [`boundary`], through which every entry point goes.
 
-mod adapters;
 mod auth;
 mod boundary;
 mod client;
@@ -18,7 +17,6 @@ mod session;
 mod status;
 mod strings;
 
-pub use adapters::*;
 pub use auth::*;
 pub use client::*;
 pub use config::*;

@@ -21,14 +21,17 @@
 //! a session is built) and again in a forked child: a parent's connections are let go without
 //! being touched (their threads and sockets belong to the parent).
 //!
-//! **Failure.** Every operation is bounded (1 s to connect, 1 s per reply). An error makes the
-//! store skip Redis for a pause (1 s, doubling to 10 s), during which its operations fail at
-//! once; the session meanwhile logs in by itself (and says so once). The first success after
-//! a failure is logged at info.
+//! **Failure.** Every operation is bounded (1 s to connect, 1 s per reply) and any error means
+//! the session logs in by itself (and says so once). A Redis that times out (slow, frozen, a
+//! black hole) is then skipped for a pause (1 s, doubling to 10 s), during which operations
+//! fail at once instead of making logins wait again; one that refuses is simply tried again
+//! next time (that costs nothing), so a restarted Redis is shared again at once. The first
+//! success after a failure is logged at info. The sessions of a process naming the same URL
+//! share one store (its connections and this view of Redis's health).
 
 use std::io;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -60,6 +63,10 @@ else
   return 0
 end"#;
 
+/// The stores open in this process, by URL: sessions naming the same one share it (one
+/// connection manager, one idle list, one view of Redis's health).
+static OPEN: Mutex<Vec<(String, Weak<Inner>)>> = Mutex::new(Vec::new());
+
 /// A Redis store (cheap to share; the session keeps it in an `Arc`).
 pub(crate) struct RedisStore {
     inner: Arc<Inner>,
@@ -80,6 +87,8 @@ struct Inner {
 struct Health {
     /// Failed operations since the last success.
     failures: u32,
+    /// Of those, the ones that timed out.
+    slow: u32,
     /// No operation is tried before this.
     skip_until: Option<Instant>,
 }
@@ -105,6 +114,16 @@ impl RedisStore {
         if parsed.query().is_some() || parsed.fragment().is_some() {
             return Err(bad_url(url, "it takes no query or fragment"));
         }
+        // The sessions of a process that name the same URL share its connections.
+        let mut open = guard(&OPEN);
+        open.retain(|(_, inner)| inner.strong_count() > 0);
+        if let Some(inner) = open
+            .iter()
+            .find(|(u, _)| u.as_str() == url)
+            .and_then(|(_, inner)| inner.upgrade())
+        {
+            return Ok(RedisStore { inner });
+        }
         // The redis crate's own reading of it (its error text is not shown: it may quote the
         // URL, password and all).
         let client = Client::open(url).map_err(|_| bad_url(url, "the redis client refused it"))?;
@@ -115,15 +134,15 @@ impl RedisStore {
             parsed.port().unwrap_or(6379),
             if db.is_empty() { "0" } else { db }
         );
-        Ok(RedisStore {
-            inner: Arc::new(Inner {
-                client,
-                shown,
-                manager: Mutex::new(None),
-                idle: Mutex::new((std::process::id(), Vec::new())),
-                health: Mutex::new(Health::default()),
-            }),
-        })
+        let inner = Arc::new(Inner {
+            client,
+            shown,
+            manager: Mutex::new(None),
+            idle: Mutex::new((std::process::id(), Vec::new())),
+            health: Mutex::new(Health::default()),
+        });
+        open.push((url.to_owned(), Arc::downgrade(&inner)));
+        Ok(RedisStore { inner })
     }
 }
 
@@ -152,7 +171,7 @@ impl Inner {
     fn check(&self) -> io::Result<()> {
         match guard(&self.health).skip_until {
             Some(until) if Instant::now() < until => Err(io::Error::other(format!(
-                "redis at {} failed moments ago; skipped until it is tried again",
+                "redis at {} timed out moments ago; skipped for a pause before it is tried again",
                 self.shown
             ))),
             _ => Ok(()),
@@ -168,11 +187,17 @@ impl Inner {
                     *health = Health::default();
                     recovered
                 }
-                Err(_) => {
+                Err(e) => {
                     health.failures = health.failures.saturating_add(1);
-                    let doublings = health.failures.saturating_sub(1).min(8);
-                    let pause = FIRST_PAUSE.saturating_mul(1 << doublings).min(MAX_PAUSE);
-                    health.skip_until = Some(Instant::now() + pause);
+                    // Only a Redis that makes callers wait is skipped: a refusal or an error
+                    // reply costs nothing to try again (and so a restarted Redis is used at
+                    // once).
+                    if e.kind() == io::ErrorKind::TimedOut {
+                        health.slow = health.slow.saturating_add(1);
+                        let doublings = health.slow.saturating_sub(1).min(8);
+                        let pause = FIRST_PAUSE.saturating_mul(1 << doublings).min(MAX_PAUSE);
+                        health.skip_until = Some(Instant::now() + pause);
+                    }
                     false
                 }
             }
@@ -628,6 +653,15 @@ mod tests {
     }
 
     #[test]
+    fn sessions_naming_one_url_share_its_store() {
+        let a = RedisStore::open("redis://127.0.0.1:1/5").expect("valid");
+        let b = RedisStore::open("redis://127.0.0.1:1/5").expect("valid");
+        let c = RedisStore::open("redis://127.0.0.1:1/6").expect("valid");
+        assert!(Arc::ptr_eq(&a.inner, &b.inner));
+        assert!(!Arc::ptr_eq(&a.inner, &c.inner));
+    }
+
+    #[test]
     fn the_shown_url_has_no_password() {
         let store = RedisStore::open("redis://admin:hunter2@10.0.0.1:7000/3").expect("valid");
         assert_eq!(store.describe(), "redis://10.0.0.1:7000/3");
@@ -638,13 +672,30 @@ mod tests {
     }
 
     #[test]
-    fn a_refusing_redis_fails_fast_and_is_skipped_for_a_pause() {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
+    fn a_refusing_redis_is_tried_each_time_and_a_silent_one_skipped_for_a_pause() {
+        let refusing = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .expect("a free port");
+        let store = RedisStore::open(&format!("redis://127.0.0.1:{refusing}/0")).expect("valid");
+        let refused = |r: io::Result<Option<Vec<u8>>>| {
+            r.err()
+                .is_some_and(|e| e.kind() == io::ErrorKind::ConnectionRefused)
+        };
+        assert!(refused(now(store.load("k", Io::Blocking))));
+        assert!(refused(now(store.load("k", Io::Blocking))));
+        let store = Arc::new(store);
+        let s = store.clone();
+        assert!(refused(on_runtime(
+            async move { s.load("k", Io::Async).await }
+        )));
+
+        // Accepts connections (the backlog) and never answers.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+        let port = silent.local_addr().expect("address").port();
         let store = RedisStore::open(&format!("redis://127.0.0.1:{port}/0")).expect("valid");
-        assert!(now(store.load("k", Io::Blocking)).is_err());
+        let first = now(store.load("k", Io::Blocking));
+        assert!(first.is_err_and(|e| e.kind() == io::ErrorKind::TimedOut));
         // Skipped now: fails without trying, on either face.
         let skipped = |r: io::Result<Option<Vec<u8>>>| {
             r.err().is_some_and(|e| e.to_string().contains("skipped"))

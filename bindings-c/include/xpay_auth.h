@@ -155,9 +155,79 @@ typedef struct xpay_error xpay_error;
  */
 typedef struct xpay_session xpay_session;
 
+/**
+ * What a session counted since it was made (`xpay_session_stats`), and its state now.
+ */
+typedef struct {
+  /**
+   * Login requests this session sent (every attempt counts, retries too).
+   */
+  uint64_t logins;
+  /**
+   * Background renewals started.
+   */
+  uint64_t renewals;
+  /**
+   * Background renewals that failed.
+   */
+  uint64_t renewal_failures;
+  /**
+   * Callers that had to wait for a login (the one that started it included).
+   */
+  uint64_t waits;
+  /**
+   * End of the current failed-login back-off, in ms since the Unix epoch; 0 when none.
+   */
+  int64_t backoff_until_ms;
+  /**
+   * The current token's `expiresAt` (ms since the Unix epoch); 0 when there is none.
+   */
+  int64_t expires_at_ms;
+} xpay_session_stats_t;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * `"Bearer <token>"`, the `Authorization` header value for your own HTTP client (e.g.
+ * `curl_slist_append(list, "Authorization: " ...)` or, after the `"Bearer "`, libcurl's
+ * `CURLOPT_XOAUTH2_BEARER`): the cached token while fresh, else after one login shared with
+ * every concurrent caller. On success `*out` is a new string owned by the caller, freed with
+ * `xpay_string_free`; on failure it is NULL. Blocks the calling thread until done.
+ *
+ * # Safety
+ * `session` is NULL or a live session; `out` is NULL or a writable slot; `err` is NULL or a
+ * writable `xpay_error *` slot.
+ */
+xpay_status xpay_session_authorization_header(xpay_session *session, char **out, xpay_error **err);
+
+/**
+ * The header to send a request again with after the server answered HTTP 401 to `rejected`
+ * (a header from `xpay_session_authorization_header`, or the bare token): drops that token if
+ * it is still the cached one (never a newer one another thread already got) and returns the
+ * header of a fresh token, through the session's one shared login. Ownership of `*out` as for
+ * `xpay_session_authorization_header`. (An addition to the contract.)
+ *
+ * # Safety
+ * `session` is NULL or a live session; `rejected` is NULL or a NUL-terminated string; `out`
+ * is NULL or a writable slot; `err` is NULL or a writable `xpay_error *` slot.
+ */
+xpay_status xpay_session_reauthorize(xpay_session *session,
+                                     const char *rejected,
+                                     char **out,
+                                     xpay_error **err);
+
+/**
+ * Fills `*out` with the session's counts (kept by the core), its back-off end and its
+ * token's expiry. Never blocks on the network. `XPAY_ERR_INVALID_ARGUMENT` when `session` or
+ * `out` is NULL (then `*out` is untouched).
+ *
+ * # Safety
+ * `session` is NULL or a live session; `out` is NULL or points to writable memory for one
+ * `xpay_session_stats_t`.
+ */
+xpay_status xpay_session_stats(const xpay_session *session, xpay_session_stats_t *out);
 
 /**
  * The bearer token. Borrowed from `auth`; NULL when `auth` is NULL. Treat it as a secret.
@@ -284,6 +354,66 @@ xpay_status xpay_authenticate(const xpay_client *client,
                               xpay_error **err);
 
 /**
+ * Adds extra CA certificates to trust (PEM text, one or more certificates), besides the roots
+ * `xpay_config_set_tls_roots` picks; each call adds. `XPAY_CA_BUNDLE` and `SSL_CERT_FILE`
+ * (PEM files) add to the roots too. Text that is not PEM certificates leaves `cfg` unchanged
+ * and fails with `XPAY_ERR_INVALID_ARGUMENT`. `pem` is copied.
+ *
+ * # Safety
+ * `cfg` is NULL or a live config; `pem` is NULL or a NUL-terminated string; `err` is NULL or
+ * a writable `xpay_error *` slot.
+ */
+xpay_status xpay_config_set_ca_bundle_pem(xpay_config *cfg, const char *pem, xpay_error **err);
+
+/**
+ * Like `xpay_config_set_ca_bundle_pem`, with the PEM read from the file at `path` now (a file
+ * that cannot be read, or is not PEM certificates, is `XPAY_ERR_INVALID_ARGUMENT`).
+ *
+ * # Safety
+ * `cfg` is NULL or a live config; `path` is NULL or a NUL-terminated string; `err` is NULL or
+ * a writable `xpay_error *` slot.
+ */
+xpay_status xpay_config_set_ca_bundle_file(xpay_config *cfg, const char *path, xpay_error **err);
+
+/**
+ * Picks the roots to trust: `XPAY_TLS_ROOTS_SYSTEM_AND_BUNDLED` (0, the default),
+ * `XPAY_TLS_ROOTS_SYSTEM`, `XPAY_TLS_ROOTS_BUNDLED` or `XPAY_TLS_ROOTS_NONE` (only the CA
+ * certificates given). Another number is `XPAY_ERR_INVALID_ARGUMENT`, `cfg` unchanged.
+ *
+ * # Safety
+ * `cfg` is NULL or a live config; `err` is NULL or a writable `xpay_error *` slot.
+ */
+xpay_status xpay_config_set_tls_roots(xpay_config *cfg, uint32_t roots, xpay_error **err);
+
+/**
+ * Sets the client certificate (PEM, leaf first, optionally its chain) and its private key
+ * (PEM: PKCS#8, PKCS#1 or SEC1) for servers that require mutual TLS. A certificate or key
+ * that does not parse, or that do not go together, is `XPAY_ERR_INVALID_ARGUMENT`, `cfg`
+ * unchanged. Both are copied; the library's copy of the key is wiped when freed.
+ *
+ * # Safety
+ * `cfg` is NULL or a live config; `cert_pem` and `key_pem` are NULL or NUL-terminated
+ * strings; `err` is NULL or a writable `xpay_error *` slot.
+ */
+xpay_status xpay_config_set_client_identity_pem(xpay_config *cfg,
+                                                const char *cert_pem,
+                                                const char *key_pem,
+                                                xpay_error **err);
+
+/**
+ * Sets a proxy for every request (`http://`, `https://` or `socks5://host:port`; credentials
+ * as `user:password@`, sent as `Proxy-Authorization` and never logged). Every host goes
+ * through it, loopback too. Without it `HTTPS_PROXY` / `ALL_PROXY` apply unless `NO_PROXY`
+ * names the host (never for loopback). A URL that is not a usable proxy is
+ * `XPAY_ERR_INVALID_ARGUMENT` (the message does not repeat it), `cfg` unchanged.
+ *
+ * # Safety
+ * `cfg` is NULL or a live config; `url` is NULL or a NUL-terminated string; `err` is NULL or
+ * a writable `xpay_error *` slot.
+ */
+xpay_status xpay_config_set_proxy(xpay_config *cfg, const char *url, xpay_error **err);
+
+/**
  * A new config with every option at its default. Never NULL (short of memory exhaustion,
  * which aborts). Free it with `xpay_config_free`.
  */
@@ -353,66 +483,6 @@ xpay_status xpay_error_status(const xpay_error *err);
  * `err` is NULL or an error from this library not yet freed.
  */
 const char *xpay_error_code(const xpay_error *err);
-/**
- * Adds extra CA certificates to trust (PEM text, one or more certificates), besides the roots
- * `xpay_config_set_tls_roots` picks; each call adds. `XPAY_CA_BUNDLE` and `SSL_CERT_FILE`
- * (PEM files) add to the roots too. Text that is not PEM certificates leaves `cfg` unchanged
- * and fails with `XPAY_ERR_INVALID_ARGUMENT`. `pem` is copied.
- *
- * # Safety
- * `cfg` is NULL or a live config; `pem` is NULL or a NUL-terminated string; `err` is NULL or
- * a writable `xpay_error *` slot.
- */
-xpay_status xpay_config_set_ca_bundle_pem(xpay_config *cfg, const char *pem, xpay_error **err);
-
-/**
- * Like `xpay_config_set_ca_bundle_pem`, with the PEM read from the file at `path` now (a file
- * that cannot be read, or is not PEM certificates, is `XPAY_ERR_INVALID_ARGUMENT`).
- *
- * # Safety
- * `cfg` is NULL or a live config; `path` is NULL or a NUL-terminated string; `err` is NULL or
- * a writable `xpay_error *` slot.
- */
-xpay_status xpay_config_set_ca_bundle_file(xpay_config *cfg, const char *path, xpay_error **err);
-
-/**
- * Picks the roots to trust: `XPAY_TLS_ROOTS_SYSTEM_AND_BUNDLED` (0, the default),
- * `XPAY_TLS_ROOTS_SYSTEM`, `XPAY_TLS_ROOTS_BUNDLED` or `XPAY_TLS_ROOTS_NONE` (only the CA
- * certificates given). Another number is `XPAY_ERR_INVALID_ARGUMENT`, `cfg` unchanged.
- *
- * # Safety
- * `cfg` is NULL or a live config; `err` is NULL or a writable `xpay_error *` slot.
- */
-xpay_status xpay_config_set_tls_roots(xpay_config *cfg, uint32_t roots, xpay_error **err);
-
-/**
- * Sets the client certificate (PEM, leaf first, optionally its chain) and its private key
- * (PEM: PKCS#8, PKCS#1 or SEC1) for servers that require mutual TLS. A certificate or key
- * that does not parse, or that do not go together, is `XPAY_ERR_INVALID_ARGUMENT`, `cfg`
- * unchanged. Both are copied; the library's copy of the key is wiped when freed.
- *
- * # Safety
- * `cfg` is NULL or a live config; `cert_pem` and `key_pem` are NULL or NUL-terminated
- * strings; `err` is NULL or a writable `xpay_error *` slot.
- */
-xpay_status xpay_config_set_client_identity_pem(xpay_config *cfg,
-                                                const char *cert_pem,
-                                                const char *key_pem,
-                                                xpay_error **err);
-
-/**
- * Sets a proxy for every request (`http://`, `https://` or `socks5://host:port`; credentials
- * as `user:password@`, sent as `Proxy-Authorization` and never logged). Every host goes
- * through it, loopback too. Without it `HTTPS_PROXY` / `ALL_PROXY` apply unless `NO_PROXY`
- * names the host (never for loopback). A URL that is not a usable proxy is
- * `XPAY_ERR_INVALID_ARGUMENT` (the message does not repeat it), `cfg` unchanged.
- *
- * # Safety
- * `cfg` is NULL or a live config; `url` is NULL or a NUL-terminated string; `err` is NULL or
- * a writable `xpay_error *` slot.
- */
-xpay_status xpay_config_set_proxy(xpay_config *cfg, const char *url, xpay_error **err);
-
 
 /**
  * The message: the server's own words for a business error, else the SDK's (it never

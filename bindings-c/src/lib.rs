@@ -8,6 +8,7 @@
 //! written at the top of `include/xpay_auth.h` (from `cbindgen.toml`) and enforced by
 //! [`boundary`], through which every entry point goes.
 
+mod adapters;
 mod auth;
 mod boundary;
 mod client;
@@ -17,6 +18,7 @@ mod session;
 mod status;
 mod strings;
 
+pub use adapters::*;
 pub use auth::*;
 pub use client::*;
 pub use config::*;

@@ -23,7 +23,7 @@ use crate::strings::give_string;
 /// key is zeroed then). It keeps its client's connection pool alive on its own.
 #[allow(non_camel_case_types)]
 pub struct xpay_session {
-    inner: blocking::Session,
+    pub(crate) inner: blocking::Session,
 }
 
 /// Makes a session for one account on `client`. The strings are copied; nothing is sent yet,

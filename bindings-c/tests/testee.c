@@ -289,6 +289,32 @@ static char *op_invalidate(state *st, const cJSON *req) {
   return answer_ok_null();
 }
 
+static char *op_authorization_header(state *st, const cJSON *req) {
+  xpay_error *err = NULL;
+  char *header = NULL, *line;
+  (void)req;
+  if (xpay_session_authorization_header(st->session, &header, &err) != XPAY_OK)
+    return answer_error(err);
+  line = answer_ok_item(cJSON_CreateString(header));
+  xpay_string_free(header);
+  return line;
+}
+
+/* The session's figures; the numbers go out as exact integers (raw JSON), not doubles. */
+static char *op_stats(state *st, const cJSON *req) {
+  xpay_session_stats_t s;
+  char text[256];
+  (void)req;
+  if (xpay_session_stats(st->session, &s) != XPAY_OK) return answer_testee_error("no session");
+  snprintf(text, sizeof text,
+           "{\"logins\":%llu,\"renewals\":%llu,\"renewal_failures\":%llu,\"waits\":%llu,"
+           "\"backoff_until_ms\":%lld,\"expires_at_ms\":%lld}",
+           (unsigned long long)s.logins, (unsigned long long)s.renewals,
+           (unsigned long long)s.renewal_failures, (unsigned long long)s.waits,
+           (long long)s.backoff_until_ms, (long long)s.expires_at_ms);
+  return answer_ok_raw(text);
+}
+
 /* Frees the client; the session (which keeps what it needs) stays. */
 static char *op_close(state *st, const cJSON *req) {
   (void)req;
@@ -478,6 +504,8 @@ static const struct {
     {"call", op_call, 1},
     {"call_raw", op_call_raw, 1},
     {"invalidate", op_invalidate, 1},
+    {"authorization_header", op_authorization_header, 1},
+    {"stats", op_stats, 1},
     {"close", op_close, 0},
     {"concurrent", op_concurrent, 1},
     {"fork", op_fork, 1},

@@ -26,6 +26,8 @@ static const h_test all[] = {
     T(test_threads_share_one_client_and_session), T(test_session_outlives_its_client),
     T(test_client_outlives_its_config), T(test_string_free_after_the_caller_wrote_a_nul), T(test_owned_token_outlives_its_session),
     T(test_borrowed_strings_live_with_their_object), T(test_out_parameters_are_cleared),
+    T(test_authorization_header_is_bearer_and_the_token), T(test_reauthorize_after_401_logs_in_once),
+    T(test_session_stats_match_the_mock),
 };
 
 int main(int argc, char **argv) {

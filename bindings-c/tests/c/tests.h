@@ -31,6 +31,10 @@ void test_status_decode_nul_in_token(void);
 void test_status_invalid_argument_codes(void);
 void test_status_numbers_are_the_contract(void);
 void test_error_accessors_accept_null(void);
+/* test_adapters.c */
+void test_authorization_header_is_bearer_and_the_token(void);
+void test_reauthorize_after_401_logs_in_once(void);
+void test_session_stats_match_the_mock(void);
 /* test_session.c */
 void test_session_caches_the_token(void);
 void test_session_call_echoes_json(void);

@@ -339,3 +339,74 @@ fn bad_options_are_invalid_arguments_and_nothing_is_sent() {
     }
     assert_eq!(mock.requests().len(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn both_transports_go_through_an_https_proxy() {
+    let pki = TestPki::generate().unwrap();
+    let mock = tls_mock(&pki, &pki.server, false);
+    // The proxy's certificate is for 127.0.0.1 too, from the same private CA.
+    let proxy = TestProxy::start_tls(Some(("u", "p")), &pki.mock_tls(&pki.server, false)).unwrap();
+    let proxy_url = format!("https://u:p@{}", proxy.addr());
+    let ca = pki.ca.cert.clone();
+    let (u, u2, ca2, p, p2) = (
+        mock.base_url(),
+        mock.base_url(),
+        ca.clone(),
+        proxy_url.clone(),
+        proxy_url.clone(),
+    );
+    let results = both(
+        move || {
+            Client::builder()
+                .base_url(u.clone())
+                .ca_bundle_pem(ca.as_bytes())
+                .proxy(p.clone())
+        },
+        move || {
+            blocking::Client::builder()
+                .base_url(u2.clone())
+                .ca_bundle_pem(ca2.as_bytes())
+                .proxy(p2.clone())
+        },
+    )
+    .await;
+    assert_eq!(results, [Ok(()), Ok(())]);
+    assert_eq!(proxy.stats().tunnels, 2, "{:?}", proxy.stats());
+    // A proxy whose certificate the roots do not accept: refused, named as the proxy's.
+    let client = Client::builder()
+        .base_url(mock.base_url())
+        .proxy(proxy_url)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let e = client.authenticate(&creds()).await.unwrap_err();
+    assert_eq!(e.code(), "connection");
+    assert!(
+        e.message().contains("with the proxy") && e.message().contains("unknown issuer"),
+        "{}",
+        e.message()
+    );
+    // And plain http to loopback through it (explicit proxies take every host).
+    let plain = MockServer::start(MockConfig::default()).unwrap();
+    let (url, via, ca) = (
+        plain.base_url(),
+        format!("https://u:p@{}", proxy.addr()),
+        pki.ca.cert.clone(),
+    );
+    std::thread::spawn(move || {
+        let client = blocking::Client::builder()
+            .base_url(url)
+            .proxy(via)
+            .ca_bundle_pem(ca.as_bytes())
+            .build()
+            .unwrap();
+        client.authenticate(&creds()).unwrap();
+        client
+            .session(creds())
+            .call("/client/echo", &json!([1]))
+            .unwrap();
+    })
+    .join()
+    .unwrap();
+    assert_eq!(proxy.stats().tunnels, 3);
+}

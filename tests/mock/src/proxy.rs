@@ -32,6 +32,8 @@ struct State {
     /// `user:password` required, if any.
     credentials: Option<(String, String)>,
     stopped: AtomicBool,
+    /// HTTPS proxy mode: clients speak TLS to the proxy first.
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// A running proxy; dropping it stops accepting (open tunnels run until either side closes).
@@ -49,6 +51,22 @@ impl TestProxy {
 
     /// Like [`TestProxy::start`], on a given address.
     pub fn start_on(addr: &str, credentials: Option<(&str, &str)>) -> io::Result<TestProxy> {
+        Self::start_inner(addr, credentials, None)
+    }
+
+    /// An `https://` proxy: TLS with `tls`'s certificate first, then `CONNECT` inside it.
+    pub fn start_tls(
+        credentials: Option<(&str, &str)>,
+        tls: &crate::MockTls,
+    ) -> io::Result<TestProxy> {
+        Self::start_inner("127.0.0.1:0", credentials, Some(tls.server_config()?))
+    }
+
+    fn start_inner(
+        addr: &str,
+        credentials: Option<(&str, &str)>,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> io::Result<TestProxy> {
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
         let state = Arc::new(State {
@@ -57,6 +75,7 @@ impl TestProxy {
             targets: Mutex::new(Vec::new()),
             credentials: credentials.map(|(u, p)| (u.to_owned(), p.to_owned())),
             stopped: AtomicBool::new(false),
+            tls,
         });
         let st = state.clone();
         thread::Builder::new()
@@ -71,7 +90,10 @@ impl TestProxy {
                     let _ = thread::Builder::new()
                         .name("xpay-test-proxy-conn".into())
                         .spawn(move || {
-                            let _ = handle(stream, &st);
+                            let _ = match st.tls.clone() {
+                                None => handle(stream, &st),
+                                Some(config) => handle_tls(stream, config, &st),
+                            };
                         });
                 }
             })?;
@@ -153,10 +175,65 @@ fn handle(mut client: TcpStream, state: &State) -> io::Result<()> {
     Ok(())
 }
 
+/// HTTPS proxy mode: the handshake, `CONNECT` inside TLS, then a relay between the TLS stream
+/// and the upstream socket on this one thread (each side read with a short timeout in turn:
+/// a TLS stream cannot be split between two threads).
+fn handle_tls(
+    client: TcpStream,
+    config: Arc<rustls::ServerConfig>,
+    state: &State,
+) -> io::Result<()> {
+    client.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let _ = client.set_nodelay(true);
+    let session = rustls::ServerConnection::new(config).map_err(io::Error::other)?;
+    let mut tls = rustls::StreamOwned::new(session, client);
+    let mut first = [0u8; 1];
+    tls.read_exact(&mut first)?;
+    let Some((target, mut upstream)) = connect(&mut tls, state, first[0])? else {
+        let _ = tls.flush();
+        return Ok(());
+    };
+    tls.flush()?;
+    state.tunnels.fetch_add(1, Ordering::SeqCst);
+    if let Ok(mut t) = state.targets.lock() {
+        if t.len() < 100 {
+            t.push(target);
+        }
+    }
+    let _ = upstream.set_nodelay(true);
+    let slice = Some(Duration::from_millis(2));
+    tls.sock.set_read_timeout(slice)?;
+    upstream.set_read_timeout(slice)?;
+    let mut buf = vec![0u8; 16 * 1024];
+    let waiting = |e: &io::Error| {
+        matches!(
+            e.kind(),
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+        )
+    };
+    loop {
+        match tls.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => upstream.write_all(&buf[..n])?,
+            Err(e) if waiting(&e) => {}
+            Err(_) => return Ok(()),
+        }
+        match upstream.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => {
+                tls.write_all(&buf[..n])?;
+                tls.flush()?;
+            }
+            Err(e) if waiting(&e) => {}
+            Err(_) => return Ok(()),
+        }
+    }
+}
+
 /// `CONNECT host:port HTTP/1.1`: the tunnel's target and the upstream socket, or `None` once
 /// an error reply went out.
-fn connect(
-    client: &mut TcpStream,
+fn connect<S: Read + Write>(
+    client: &mut S,
     state: &State,
     first: u8,
 ) -> io::Result<Option<(String, TcpStream)>> {

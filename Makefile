@@ -22,8 +22,9 @@ build-release:
 	for face in $(FACES); do $(MAKE) -C bindings-$$face build-release || exit 1; done
 
 ## make test: formatting, lints, docs, every face's own tests, then the shared conformance
-## scenarios through every face's testee (debug builds).
-test: lint redis-server test-rust $(FACES:%=test-%) conformance fleet
+## scenarios through every face's testee (debug builds), the fleet, then the release artifacts
+## built and checked as users install them (dist-test: make dist, then make dist-check).
+test: lint redis-server test-rust $(FACES:%=test-%) conformance fleet dist-test
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -100,3 +101,38 @@ bench:
 	$(MAKE) -C bindings-c testees PROFILE=release
 	python3 tests/bench/run.py --started $(BENCH_STARTED) -- $(TARGET_DIR)/release/xpay-soak \
 	  $(subst bindings-python/.venv/bin/,bindings-python/.venv/release/bin/,$(subst /debug/,/release/,$(CONFORMANCE_FACES)))
+
+## make dist: every release artifact into dist/ (RELEASING.md), all for x86_64 Linux with glibc
+## 2.17 or newer (zig from PyPI, tests/dist/tools.mk): the manylinux2014 abi3 wheel and the
+## sdist, the npm main and linux-x64-gnu packages, the C tarball, the xpay-auth crate, and
+## SHA256SUMS. make dist-check: the checks on dist/ as built (glibc, MSRV, each face's
+## installed-artifact tests). Both honour CARGO_TARGET_DIR and DIST_DIR.
+ROOT := $(CURDIR)
+include tests/dist/tools.mk
+.PHONY: dist dist-check dist-test
+
+dist:
+	rm -rf $(DIST_DIR)
+	mkdir -p $(DIST_DIR)
+	for face in $(FACES); do $(MAKE) -C bindings-$$face dist DIST_DIR=$(DIST_DIR) || exit 1; done
+	@# The crate as crates.io would get it, built from the packaged sources alone (verify).
+	$(CARGO) package -p xpay-auth $(CARGO_LOCKED) --allow-dirty
+	cp $(TARGET_DIR)/package/xpay-auth-$(DIST_VERSION).crate $(DIST_DIR)/
+	cd $(DIST_DIR) && sha256sum $$(ls | grep -vx SHA256SUMS) > SHA256SUMS
+	@echo "== dist/ =="; cd $(DIST_DIR) && ls -l --time-style=+ $$(ls) | sed 's/^[^ ]* *[^ ]* *[^ ]* *[^ ]* *//'
+
+dist-check:
+	@test -f $(DIST_DIR)/SHA256SUMS || { echo "dist-check: no $(DIST_DIR)/SHA256SUMS: run make dist first"; exit 1; }
+	cd $(DIST_DIR) && sha256sum --check --strict SHA256SUMS
+	tests/dist/glibc-check.sh $(DIST_DIR)/xpay_auth-*.whl $(DIST_DIR)/xpay-auth-linux-x64-gnu-*.tgz \
+	  $(DIST_DIR)/xpay_auth-*-linux-gnu.tar.gz
+	@# The check can fail: the same binaries against a ceiling just below what they need.
+	@! GLIBC_CEILING=2.16 tests/dist/glibc-check.sh $(DIST_DIR)/xpay_auth-*-linux-gnu.tar.gz >/dev/null 2>&1 \
+	  || { echo "dist-check: glibc-check.sh passed a 2.16 ceiling: it checks nothing"; exit 1; }
+	python3 tests/dist/msrv.py
+	for face in $(FACES); do $(MAKE) -C bindings-$$face test-dist DIST_DIR=$(DIST_DIR) || exit 1; done
+	@echo "dist-check: every artifact in $(DIST_DIR) passed"
+
+dist-test:
+	@started=$$(date +%s); $(MAKE) --no-print-directory dist && $(MAKE) --no-print-directory dist-check \
+	  && echo "dist-test: make dist + make dist-check in $$(( $$(date +%s) - started )) s"

@@ -187,9 +187,7 @@ impl Http1 {
         config: &Config,
         attempt: &Attempt<'_>,
     ) -> Result<Reply, AttemptError> {
-        if !attempt
-            .bearer
-            .map_or(true, crate::transport::is_header_value)
+        if !attempt.bearer.is_none_or(crate::transport::is_header_value)
             || !crate::transport::is_header_value(attempt.uuid)
         {
             return Err(crate::transport::bad_token());

@@ -101,7 +101,7 @@ impl RedisStore {
     /// Checks a `redis://` or `rediss://` URL; connects to nothing yet.
     pub(crate) fn open(url: &str) -> Result<RedisStore> {
         let parsed = url::Url::parse(url).map_err(|_| bad_url(url, "it is not a valid URL"))?;
-        if parsed.host_str().map_or(true, str::is_empty) {
+        if parsed.host_str().is_none_or(str::is_empty) {
             return Err(bad_url(url, "it names no host (redis://host:port/db)"));
         }
         let db = parsed.path().trim_start_matches('/');

@@ -10,6 +10,7 @@ pub mod expected;
 pub mod face;
 pub mod matching;
 pub mod net;
+pub mod redis_server;
 pub mod report;
 pub mod scenario;
 pub mod steps;

@@ -211,6 +211,15 @@ pub enum Action {
         /// What each record becomes.
         text: String,
     },
+    /// `redis_keys`: every key of the face's redis-server (`$redis`) with its value, as
+    /// `{"keys": [{"name", "value"}]}`, matches a pattern.
+    RedisKeys(Value),
+    /// `redis_stop`: the face's redis-server stops (refuses connections).
+    RedisStop,
+    /// `redis_start`: it starts again, empty, on the same port.
+    RedisStart,
+    /// `redis_corrupt`: every record in it is overwritten with `text`.
+    RedisCorrupt(String),
     /// `wait_mock`: poll the mock's connection figures until they match.
     WaitMock {
         /// The pattern for `{open, accepted, idle_closed}`.
@@ -546,6 +555,24 @@ fn parse_action(name: &str, args: &Value) -> Result<Action, String> {
                 dir: field(obj, "dir")?.ok_or("needs dir")?,
                 text: field(obj, "text")?.unwrap_or_else(|| "not a record".into()),
             }
+        }
+        "redis_keys" => {
+            known_keys(obj, &["match"])?;
+            let matches = obj.get("match").ok_or("needs match")?.clone();
+            matching::validate(&matches)?;
+            Action::RedisKeys(matches)
+        }
+        "redis_stop" => {
+            known_keys(obj, &[])?;
+            Action::RedisStop
+        }
+        "redis_start" => {
+            known_keys(obj, &[])?;
+            Action::RedisStart
+        }
+        "redis_corrupt" => {
+            known_keys(obj, &["text"])?;
+            Action::RedisCorrupt(field(obj, "text")?.unwrap_or_else(|| "not a record".into()))
         }
         "wait_mock" => {
             known_keys(obj, &["connections", "deadline_ms"])?;

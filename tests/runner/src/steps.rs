@@ -23,6 +23,8 @@ pub struct Env {
     silent: TcpListener,
     /// The networks fixtures (HTTPS mocks, proxy, certificates), once a scenario needs them.
     net: Option<crate::net::Net>,
+    /// The face's redis-server, once a store URL says `$redis`.
+    redis: Option<crate::redis_server::Redis>,
 }
 
 impl Env {
@@ -33,6 +35,7 @@ impl Env {
             mock,
             silent: TcpListener::bind("127.0.0.1:0")?,
             net: None,
+            redis: None,
         })
     }
 
@@ -44,6 +47,44 @@ impl Env {
         self.net
             .as_mut()
             .ok_or_else(|| "no networks fixtures".to_owned())
+    }
+
+    /// The face's redis-server, started on first use.
+    fn redis(&mut self) -> Result<&mut crate::redis_server::Redis, String> {
+        if self.redis.is_none() {
+            self.redis = Some(crate::redis_server::Redis::start()?);
+        }
+        self.redis
+            .as_mut()
+            .ok_or_else(|| "no redis-server".to_owned())
+    }
+
+    /// Starts the face's redis-server when a store URL names it (`$redis`).
+    fn redis_for(&mut self, store: &str) -> Result<(), String> {
+        if store.replace("$redis_refused", "").contains("$redis") {
+            self.redis()?;
+        }
+        Ok(())
+    }
+
+    /// A store URL with `$redis_refused` (a redis:// URL of a loopback port where nothing
+    /// listens) and `$redis` (the face's redis-server, started by [`Env::redis_for`]) filled
+    /// in.
+    fn expand_redis(&self, store: &str) -> Result<String, String> {
+        let mut store = store.to_owned();
+        if store.contains("$redis_refused") {
+            let refused = refused_url()?;
+            let port = refused.rsplit(':').next().unwrap_or_default();
+            store = store.replace("$redis_refused", &format!("redis://127.0.0.1:{port}/0"));
+        }
+        if store.contains("$redis") {
+            let redis = self
+                .redis
+                .as_ref()
+                .ok_or("the redis-server is not started")?;
+            store = store.replace("$redis", &redis.url());
+        }
+        Ok(store)
     }
 
     /// Swaps the face's mock with the HTTPS mock `which` (twice: back again).
@@ -104,6 +145,9 @@ fn run_scenario_on(env: &mut Env, scenario: &Scenario) -> Result<(), String> {
         net.proxy.reset();
     }
     env.mock.reset(Some(scenario.mock.clone()));
+    if let Some(redis) = env.redis.as_mut() {
+        redis.reset()?;
+    }
     let mut run = Run {
         env,
         account: scenario.session.clone(),
@@ -212,6 +256,14 @@ impl Run<'_> {
                     .map_err(|e| format!("store_files {dir}: {e} (the files: {got})"))?;
             }
             Action::CorruptStore { dir, text } => corrupt_store(&self.tmp.expand(dir), text)?,
+            Action::RedisKeys(matches) => {
+                let got = self.env.redis()?.keys()?;
+                matching::matches(matches, &got, &mut self.names)
+                    .map_err(|e| format!("redis_keys: {e} (the keys: {got})"))?;
+            }
+            Action::RedisStop => self.env.redis()?.down(),
+            Action::RedisStart => self.env.redis()?.up()?,
+            Action::RedisCorrupt(text) => self.env.redis()?.corrupt(text)?,
             Action::WaitMock {
                 connections,
                 deadline_ms,
@@ -246,6 +298,12 @@ impl Run<'_> {
     /// One op to the testee; its answer as an outcome (`ok` values shaped as the README's
     /// step table says).
     fn send(&mut self, op: &Op) -> Result<Outcome, String> {
+        if let Op::Session(Account {
+            store: Some(store), ..
+        }) = op
+        {
+            self.env.redis_for(store)?;
+        }
         let request = self.request(op)?;
         let answer = self
             .env
@@ -302,7 +360,7 @@ impl Run<'_> {
                 let mut r =
                     json!({"op": "session", "username": a.username, "secret_key": a.secret_key});
                 if let Some(store) = &a.store {
-                    r["store"] = json!(self.tmp.expand(store));
+                    r["store"] = json!(self.env.expand_redis(&self.tmp.expand(store))?);
                 }
                 r
             }

@@ -293,11 +293,11 @@ impl Inner {
             }
         }
         let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(CONNECT_TIMEOUT)
-            .set_response_timeout(REPLY_TIMEOUT)
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(REPLY_TIMEOUT))
             .set_number_of_retries(1)
-            .set_factor(50)
-            .set_max_delay(200);
+            .set_min_delay(Duration::from_millis(50))
+            .set_max_delay(Duration::from_millis(200));
         let manager = ConnectionManager::new_with_config(self.client.clone(), config).await?;
         let mut slot = guard(&self.manager);
         match slot.as_ref() {

@@ -156,9 +156,18 @@ fn lock_key(key: &str) -> String {
 
 /// A Redis error as the store reports it (the session logs it once).
 fn to_io(e: RedisError) -> io::Error {
-    let kind = if e.is_timeout() {
-        io::ErrorKind::TimedOut
-    } else if e.is_connection_refusal() {
+    if e.is_timeout() {
+        // A blocking socket's timeout reads "Resource temporarily unavailable": say what it is.
+        return io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!(
+                "redis: timed out (limits: {} s to connect, {} s per reply)",
+                CONNECT_TIMEOUT.as_secs(),
+                REPLY_TIMEOUT.as_secs()
+            ),
+        );
+    }
+    let kind = if e.is_connection_refusal() {
         io::ErrorKind::ConnectionRefused
     } else {
         io::ErrorKind::Other

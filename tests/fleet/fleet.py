@@ -403,6 +403,9 @@ def netns_possible():
     if made.returncode != 0:
         return f"`ip netns add` failed: {made.stderr.decode().strip()}"
     try:
+        inside = subprocess.run(["ip", "netns", "exec", probe, "true"], capture_output=True)
+        if inside.returncode != 0:
+            return f"`ip netns exec` failed: {inside.stderr.decode().strip()}"
         veth = subprocess.run(["ip", "link", "add", "xpf-probe0", "type", "veth", "peer", "name", "xpf-probe1"],
                               capture_output=True)
         if veth.returncode != 0:

@@ -292,7 +292,10 @@ async fn async_face_never_uses_a_connection_the_server_closed_while_idle() {
     // One request per call (no retries allowed): none went out on a dead connection.
     assert_eq!(mock.request_count("/client/echo"), 4);
     assert_eq!(mock.request_count("/client/authenticate"), 1);
-    assert_eq!(mock.connections().accepted, 4);
+    // A new connection only after the server closed the previous one. (Not `accepted == 4`:
+    // on a loaded machine the 100 ms idle close can also fall between the login and a call.)
+    let connections = mock.connections();
+    assert!(connections.accepted <= connections.idle_closed + 1);
 }
 
 #[tokio::test]

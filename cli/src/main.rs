@@ -172,9 +172,7 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::status_of_clap(&e));
         }
     };
-    if cli.global.verbose {
-        init_tracing();
-    }
+    init_tracing(cli.global.verbose);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.report(),
@@ -353,20 +351,30 @@ fn mock(args: MockArgs) -> Result<(), Failure> {
     }
 }
 
-/// `--verbose`: the core's request tracing (it never contains a secret or a whole token).
-fn init_tracing() {
+/// The core's warnings on stderr (a token store that failed, so this run logged in by
+/// itself), and with `--verbose` its request tracing too (neither ever holds a secret or a
+/// whole token).
+fn init_tracing(verbose: bool) {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     use tracing_subscriber::Layer;
-    let filter = tracing_subscriber::filter::filter_fn(|meta| {
-        meta.target() == "xpay_auth" && *meta.level() <= tracing::Level::DEBUG
+    let most = if verbose {
+        tracing::Level::DEBUG
+    } else {
+        tracing::Level::WARN
+    };
+    let filter = tracing_subscriber::filter::filter_fn(move |meta| {
+        meta.target() == "xpay_auth" && *meta.level() <= most
     });
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(io::stderr)
+        .with_target(false);
+    let layer = if verbose {
+        layer.boxed()
+    } else {
+        layer.without_time().boxed()
+    };
     let _ = tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(io::stderr)
-                .with_target(false)
-                .with_filter(filter),
-        )
+        .with(layer.with_filter(filter))
         .try_init();
 }

@@ -589,7 +589,20 @@ fn a_corrupt_record_means_one_fresh_login_and_an_unwritable_store_still_works() 
     token(&open_store);
     assert_eq!(logins(&mock), 4);
     assert_eq!(std::fs::read_dir(&open).unwrap().count(), 0);
-    token("file:/proc/self/xpay-auth-store");
+    // It says so on stderr, once, and still prints the token.
+    let o = run({
+        let mut c = cli(&mock, &home);
+        c.args(["--store", "file:/proc/self/xpay-auth-store", "token"]);
+        c
+    });
+    assert_status(&o, 0);
+    assert!(stdout(&o).starts_with("eyJ"));
+    let e = stderr(&o);
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(
+        e.contains("WARN") && e.contains("token store failed"),
+        "{e}"
+    );
     assert_eq!(logins(&mock), 5);
 }
 

@@ -28,6 +28,7 @@ static const h_test all[] = {
     T(test_borrowed_strings_live_with_their_object), T(test_out_parameters_are_cleared),
     T(test_authorization_header_is_bearer_and_the_token), T(test_reauthorize_after_401_logs_in_once),
     T(test_session_stats_match_the_mock),
+    T(test_store_file_two_sessions_one_login), T(test_store_null_url_is_the_default_and_bad_urls_send_nothing),
 };
 
 int main(int argc, char **argv) {

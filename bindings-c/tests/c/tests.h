@@ -31,6 +31,9 @@ void test_status_decode_nul_in_token(void);
 void test_status_invalid_argument_codes(void);
 void test_status_numbers_are_the_contract(void);
 void test_error_accessors_accept_null(void);
+/* test_store.c */
+void test_store_file_two_sessions_one_login(void);
+void test_store_null_url_is_the_default_and_bad_urls_send_nothing(void);
 /* test_adapters.c */
 void test_authorization_header_is_bearer_and_the_token(void);
 void test_reauthorize_after_401_logs_in_once(void);

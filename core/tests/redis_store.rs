@@ -6,8 +6,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
+use serde_json::json;
 use xpay_auth::{blocking, Client, Credentials};
-use xpay_mock::{MockConfig, MockServer};
+use xpay_mock::{MockConfig, MockServer, Reply, LOGIN_PATH};
 
 struct Redis {
     child: Child,
@@ -239,4 +240,154 @@ fn rediss_goes_through_rustls_and_trusts_the_os_store() {
     assert_eq!(shared, token);
     assert_eq!(again, token);
     assert_eq!(mock.request_count("/client/authenticate"), 1);
+}
+
+/// The login lock's lease in the store (store/redis.rs): a holder that stops renewing it loses
+/// the lock within this long.
+const LEASE: Duration = Duration::from_secs(5);
+
+/// A login reply like the mock's own, sent after `delay`.
+fn slow_login(delay: Duration) -> Reply {
+    Reply::json(json!({"success": {"message": "Authenticated", "data": {
+        "expiresAt": "{{now_ms+3600000}}", "user": {"username": "demo@xpay.test"},
+        "access_token": "eyJ-slow-login-token"}}}))
+    .with_delay_ms(u64::try_from(delay.as_millis()).unwrap())
+}
+
+/// Polls `done` every 20 ms until it holds; fails after `limit`.
+fn wait_for(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The lock keys in Redis now.
+fn lock_keys(url: &str) -> Vec<String> {
+    let mut conn = redis::Client::open(url)
+        .and_then(|c| c.get_connection())
+        .unwrap();
+    redis::cmd("KEYS")
+        .arg("xpay-auth:1:*:lock")
+        .query(&mut conn)
+        .unwrap()
+}
+
+const HOLDER_ENV: &str = "XPAY_TEST_REDIS_LOCK_HOLDER";
+
+/// Not a test by itself: the process `a_dead_holders_lock_lapses_within_a_lease` starts (with
+/// `HOLDER_ENV` = "<mock URL> <redis URL>") and kills while its login hangs in the mock.
+#[test]
+fn lock_holder_process() {
+    let Ok(spec) = std::env::var(HOLDER_ENV) else {
+        return;
+    };
+    let (base_url, store) = spec.split_once(' ').unwrap();
+    let client = blocking::Client::builder()
+        .base_url(base_url)
+        .build()
+        .unwrap();
+    let session = client
+        .session_builder(credentials())
+        .store(store)
+        .build()
+        .unwrap();
+    let _ = session.access_token();
+}
+
+#[test]
+fn a_dead_holders_lock_lapses_within_a_lease() {
+    let Some(redis) = Redis::start() else { return };
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    // The holder's login never answers while it lives.
+    mock.queue(LOGIN_PATH, vec![slow_login(Duration::from_secs(300))]);
+    let mut holder = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "lock_holder_process", "--test-threads=1"])
+        .env(HOLDER_ENV, format!("{} {}", mock.base_url(), redis.url()))
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(
+        Duration::from_secs(30),
+        "the holder process took the lock and started its login",
+        || mock.request_count(LOGIN_PATH) == 1 && lock_keys(&redis.url()).len() == 1,
+    );
+    // It dies mid-login (SIGKILL): nothing releases its lock, nothing renews it.
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+
+    // A session with no token waits for the lock, not for the dead holder's whole hold (95 s
+    // with the default timeout and retries), then logs in itself.
+    let client = blocking::Client::builder()
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let session = client
+        .session_builder(credentials())
+        .store(redis.url())
+        .build()
+        .unwrap();
+    let waiter = std::thread::spawn(move || session.access_token());
+    wait_for(
+        LEASE * 4,
+        "the dead holder's lock lapsed within about one lease and the waiter logged in",
+        || mock.request_count(LOGIN_PATH) == 2,
+    );
+    let token = waiter.join().unwrap().unwrap();
+    assert_ne!(token, "eyJ-slow-login-token");
+    assert!(lock_keys(&redis.url()).is_empty(), "the waiter released it");
+}
+
+#[test]
+fn a_live_holder_slower_than_the_lease_keeps_its_lock() {
+    let Some(redis) = Redis::start() else { return };
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    // The one login takes longer than a lease: its keeper must renew the lock meanwhile, or a
+    // waiter would take it and log in a second time.
+    mock.queue(LOGIN_PATH, vec![slow_login(LEASE + Duration::from_secs(2))]);
+    let client = blocking::Client::builder()
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let async_client = Client::builder().base_url(mock.base_url()).build().unwrap();
+    let barrier = Arc::new(Barrier::new(4));
+    let mut threads: Vec<_> = (0..3)
+        .map(|_| {
+            let session = client
+                .session_builder(credentials())
+                .store(redis.url())
+                .build()
+                .unwrap();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                session.access_token()
+            })
+        })
+        .collect();
+    let session = async_client
+        .session_builder(credentials())
+        .store(redis.url())
+        .build()
+        .unwrap();
+    let barrier = barrier.clone();
+    threads.push(std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        barrier.wait();
+        runtime.block_on(session.access_token())
+    }));
+    let tokens: Vec<String> = threads
+        .into_iter()
+        .map(|t| t.join().unwrap().unwrap())
+        .collect();
+    assert!(
+        tokens.iter().all(|t| t == "eyJ-slow-login-token"),
+        "{tokens:?}"
+    );
+    assert_eq!(mock.request_count(LOGIN_PATH), 1);
+    assert!(lock_keys(&redis.url()).is_empty(), "the holder released it");
 }

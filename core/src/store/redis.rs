@@ -9,10 +9,20 @@
 //! holds nothing usable.
 //!
 //! **One login per renewal for the whole fleet.** The lock is `SET <lock> <random> NX PX
-//! <hold>`: whoever sets it logs in and saves; it is released with a compare-and-delete script
-//! (only while it still holds the lock's random value, so a holder that outlived `hold` never
-//! frees someone else's lock). The others poll for it (10 ms, growing to 100 ms) until their
+//! <lease>`: whoever sets it logs in and saves; it is released with a compare-and-delete script
+//! (only while it still holds the lock's random value, so a holder that outlived its lock never
+//! frees someone else's). The others poll for it (10 ms, growing to 100 ms) until their
 //! deadline and, once it is free, find the saved login on their re-read (the session's part).
+//!
+//! **A lease, kept while the login runs.** The lock lives a short lease (5 s, or `hold` if
+//! shorter), not the whole `hold` (a login with all its retries, 95 s by default): a keeper
+//! task on the core's runtime renews it every third of a lease with a compare-and-`PEXPIRE`
+//! script, never past `hold` after it was taken, and stops when the lock is released or
+//! dropped (or found lost). The caller's own thread still does the login and every other
+//! store operation; the keeper never waits on it nor it on the keeper. So a holder that dies
+//! (SIGKILL, OOM) leaves a lock that lapses within one lease, and a waiter then takes it and
+//! logs in itself. After `fork()` the keeper does not exist in the child (the parent's runtime
+//! threads are not there) and a child's copy of a held lock neither renews nor frees it.
 //!
 //! **Faces.** A blocking face does its Redis I/O on the calling thread, on a plain connection
 //! from a small idle list with read/write time limits; an async face uses one tokio
@@ -55,10 +65,19 @@ const POLL_MAX: Duration = Duration::from_millis(100);
 const MAX_IDLE: usize = 4;
 /// Key prefix, with the layout's version.
 const PREFIX: &str = "xpay-auth:1:";
+/// How long the login lock lives unless its holder's keeper renews it (every third of it).
+const LEASE: Duration = Duration::from_secs(5);
 
 /// Deletes the lock only if it still holds our value.
 const RELEASE: &str = r#"if redis.call("GET", KEYS[1]) == ARGV[1] then
   return redis.call("DEL", KEYS[1])
+else
+  return 0
+end"#;
+
+/// Renews the lock's lease only if it still holds our value.
+const EXTEND: &str = r#"if redis.call("GET", KEYS[1]) == ARGV[1] then
+  return redis.call("PEXPIRE", KEYS[1], ARGV[2])
 else
   return 0
 end"#;
@@ -423,6 +442,29 @@ impl Inner {
         Ok(reply.is_some())
     }
 
+    /// The compare-and-`PEXPIRE` of the lock (async face only: the keeper's): whether it was
+    /// still ours.
+    async fn extend(
+        self: &Arc<Self>,
+        lock: String,
+        value: String,
+        lease_ms: u64,
+    ) -> io::Result<bool> {
+        self.run_async(move |mut c| {
+            async move {
+                Script::new(EXTEND)
+                    .key(&lock)
+                    .arg(&value)
+                    .arg(lease_ms)
+                    .invoke_async::<i64>(&mut c)
+                    .await
+                    .map(|n| n == 1)
+            }
+            .boxed()
+        })
+        .await
+    }
+
     /// The compare-and-delete of the lock.
     async fn unlock(self: &Arc<Self>, lock: String, value: String, io: Io) -> io::Result<()> {
         match io {
@@ -488,19 +530,39 @@ impl TokenStore for RedisStore {
         async move {
             let lock = lock_key(key);
             let value = format!("{:032x}", rand::random::<u128>());
-            let hold_ms = millis(hold).max(1);
+            // Without the core's runtime there is no keeper: the lock then lives `hold`.
+            let runtime = crate::runtime::async_runtime().ok();
+            let lease = if runtime.is_some() {
+                hold.min(LEASE)
+            } else {
+                hold
+            };
+            let lease_ms = millis(lease).max(1);
             let mut pause = POLL_FIRST;
             loop {
                 if self
                     .inner
-                    .try_lock(lock.clone(), value.clone(), hold_ms, io)
+                    .try_lock(lock.clone(), value.clone(), lease_ms, io)
                     .await?
                 {
+                    let until = Instant::now() + hold;
+                    let keeper = runtime.map(|runtime| {
+                        let keep = keep(
+                            self.inner.clone(),
+                            lock.clone(),
+                            value.clone(),
+                            lease,
+                            until,
+                        );
+                        runtime.spawn(keep).abort_handle()
+                    });
                     let held: Box<dyn StoreLock> = Box::new(Held {
                         inner: self.inner.clone(),
                         lock,
                         value,
                         released: false,
+                        pid: std::process::id(),
+                        keeper,
                     });
                     return Ok(Some(held));
                 }
@@ -520,17 +582,64 @@ impl TokenStore for RedisStore {
     }
 }
 
+/// The keeper of a held lock: renews its lease every third of it (never past `until`, the
+/// holder's `hold`) until it is aborted (released, dropped) or finds the lock no longer ours.
+/// A renewal that fails (Redis slow or away) is tried again at the next turn; if Redis stays
+/// away the lease lapses, as it must.
+async fn keep(inner: Arc<Inner>, lock: String, value: String, lease: Duration, until: Instant) {
+    let every = (lease / 3).max(Duration::from_millis(1));
+    loop {
+        tokio::time::sleep(every).await;
+        let left = until.saturating_duration_since(Instant::now());
+        let lease_ms = millis(left.min(lease));
+        if lease_ms == 0 {
+            // `hold` is over: the lock lapses within what is left of its lease.
+            return;
+        }
+        let renewed = inner.extend(lock.clone(), value.clone(), lease_ms);
+        if let Ok(Ok(false)) = tokio::time::timeout(every, renewed).await {
+            // Expired and taken by another, or released: nothing left to keep.
+            return;
+        }
+    }
+}
+
 /// The login lock, held.
 struct Held {
     inner: Arc<Inner>,
     lock: String,
     value: String,
     released: bool,
+    /// The process that took it: a forked child's copy neither frees nor renews it.
+    pid: u32,
+    /// The keeper task on the core's runtime, if it could be started.
+    keeper: Option<tokio::task::AbortHandle>,
+}
+
+impl Held {
+    /// Whether this is the process that took the lock; stops its keeper. (In a forked child
+    /// the keeper's task lives in the parent's runtime, whose threads are not here: its handle
+    /// is let go untouched.)
+    fn ours(&mut self) -> bool {
+        let keeper = self.keeper.take();
+        if self.pid != std::process::id() {
+            std::mem::forget(keeper);
+            return false;
+        }
+        if let Some(keeper) = keeper {
+            keeper.abort();
+        }
+        true
+    }
 }
 
 impl StoreLock for Held {
     fn release(mut self: Box<Self>, io: Io) -> BoxFuture<'static, io::Result<()>> {
         self.released = true;
+        if !self.ours() {
+            // The parent's lock, not this child's to free.
+            return async { Ok(()) }.boxed();
+        }
         let inner = self.inner.clone();
         let (lock, value) = (
             std::mem::take(&mut self.lock),
@@ -542,11 +651,11 @@ impl StoreLock for Held {
 
 impl Drop for Held {
     fn drop(&mut self) {
-        if self.released {
+        if self.released || !self.ours() {
             return;
         }
         // Dropped unreleased (a login that panicked): free it from the core's runtime without
-        // waiting; if that cannot be done the lock expires by itself after `hold`.
+        // waiting; if that cannot be done the lock lapses by itself within its lease.
         if let Ok(runtime) = crate::runtime::async_runtime() {
             let inner = self.inner.clone();
             let (lock, value) = (
@@ -783,7 +892,7 @@ mod tests {
                 .map(|l| l.is_none())
         })
         .expect("lock"));
-        // It expires by itself after `hold`.
+        // It lapses by itself within a lease (its keeper renews it while it is held).
         let mut conn = Client::open(server.url())
             .and_then(|c| c.get_connection())
             .expect("conn");
@@ -791,7 +900,7 @@ mod tests {
             .arg("xpay-auth:1:k:lock")
             .query(&mut conn)
             .expect("pttl");
-        assert!(pttl > 0 && pttl <= 30_000, "{pttl}");
+        assert!(pttl > 0 && pttl <= millis(LEASE) as i64, "{pttl}");
         // Our lock "expired" and another holder took it: our release must not free theirs.
         let _: () = ::redis::cmd("DEL")
             .arg("xpay-auth:1:k:lock")
@@ -816,6 +925,75 @@ mod tests {
             .query(&mut conn)
             .expect("exists");
         assert_eq!(exists, 0);
+    }
+
+    #[test]
+    fn a_kept_lock_still_ends_after_hold() {
+        let Some(server) = Server::start() else {
+            return;
+        };
+        let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));
+        // A holder that never releases: its keeper renews the lease only until `hold` is over.
+        let held = now(store.lock("h", Duration::from_millis(600), far(), Io::Blocking))
+            .expect("lock")
+            .expect("held");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let got = loop {
+            if let Some(lock) =
+                now(store.lock("h", LEASE, Instant::now(), Io::Blocking)).expect("lock")
+            {
+                break lock;
+            }
+            assert!(Instant::now() < deadline, "the lock never lapsed");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        // The first holder's late release frees nothing of the second's.
+        now(held.release(Io::Blocking)).expect("release");
+        assert!(now(store.lock("h", LEASE, Instant::now(), Io::Blocking))
+            .expect("lock")
+            .is_none());
+        now(got.release(Io::Blocking)).expect("release");
+    }
+
+    #[test]
+    fn a_forked_childs_copy_of_a_held_lock_neither_frees_nor_keeps_it() {
+        let Some(server) = Server::start() else {
+            return;
+        };
+        let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));
+        let held = now(store.lock("c", Duration::from_secs(30), far(), Io::Blocking))
+            .expect("lock")
+            .expect("held");
+        // SAFETY: the child only runs this test's code and leaves with `_exit`.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork failed");
+        if pid == 0 {
+            // SAFETY: a child stuck on the parent's runtime dies instead of hanging.
+            unsafe { libc::alarm(20) };
+            let ok = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                // Released in the child: a no-op (the parent's login holds it).
+                now(held.release(Io::Blocking)).is_ok()
+            }));
+            // SAFETY: leaving the child without running the parent's destructors.
+            unsafe { libc::_exit(if matches!(ok, Ok(true)) { 0 } else { 1 }) };
+        }
+        let mut status = 0;
+        // SAFETY: waiting for our own child.
+        let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
+        assert_eq!(waited, pid);
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "child status {status}"
+        );
+        // Still the parent's.
+        assert!(now(store.lock("c", LEASE, Instant::now(), Io::Blocking))
+            .expect("lock")
+            .is_none());
+        now(held.release(Io::Blocking)).expect("release");
+        let again = now(store.lock("c", LEASE, Instant::now(), Io::Blocking))
+            .expect("lock")
+            .expect("free");
+        now(again.release(Io::Blocking)).expect("release");
     }
 
     #[test]

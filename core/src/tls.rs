@@ -229,6 +229,25 @@ pub(crate) fn describe_tls_error(e: &std::io::Error) -> String {
     describe_rustls_error(error)
 }
 
+/// The words for the first rustls error in `e`'s chain (inside an I/O error or bare), if any:
+/// e.g. the server's alert, read after a TLS 1.3 handshake, that it wanted a client certificate.
+pub(crate) fn describe_chain(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut next = Some(e);
+    while let Some(error) = next {
+        if let Some(r) = error.downcast_ref::<rustls::Error>() {
+            return Some(describe_rustls_error(r));
+        }
+        if let Some(r) = error
+            .downcast_ref::<std::io::Error>()
+            .and_then(rustls_error)
+        {
+            return Some(describe_rustls_error(r));
+        }
+        next = error.source();
+    }
+    None
+}
+
 pub(crate) fn describe_rustls_error(error: &rustls::Error) -> String {
     use rustls::{AlertDescription, CertificateError};
     match error {

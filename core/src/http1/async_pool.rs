@@ -475,7 +475,7 @@ fn keep_alive<B>(response: &Response<B>) -> bool {
 
 /// A request hyper gave back unsent on a fresh connection: nothing reached the server.
 fn not_sent(e: hyper::Error) -> AttemptError {
-    let detail = root_cause(&e);
+    let detail = crate::tls::describe_chain(&e).unwrap_or_else(|| root_cause(&e));
     AttemptError {
         failure: Some(Failure::NotSent),
         error: Error::new(
@@ -489,7 +489,7 @@ fn not_sent(e: hyper::Error) -> AttemptError {
 /// The connection failed once the request may have gone out (or while reading the reply).
 fn broken(e: hyper::Error) -> AttemptError {
     // hyper's messages name no header or body, so they carry no secret.
-    let detail = root_cause(&e);
+    let detail = crate::tls::describe_chain(&e).unwrap_or_else(|| root_cause(&e));
     let (failure, error) = if e.is_timeout() {
         (
             Failure::TimedOut,

@@ -398,7 +398,10 @@ fn read_failed(e: ReadError, max: usize) -> AttemptError {
             )
             .with_source(e),
         ),
-        ReadError::Io(e) => (Some(Failure::Broken), broken(e.to_string()).with_source(e)),
+        ReadError::Io(e) => (
+            Some(Failure::Broken),
+            broken(crate::tls::describe_tls_error(&e)).with_source(e),
+        ),
         ReadError::Closed => (
             Some(Failure::Broken),
             broken("connection closed before message completed".into()),

@@ -52,6 +52,8 @@ struct Conn {
     sender: SendRequest<Full<Bytes>>,
     fd: RawFd,
     idle_since: Instant,
+    /// The connection's task: why it ended, when a TLS alert (in words) ended it.
+    ended: tokio::task::JoinHandle<Option<String>>,
 }
 
 impl Conn {
@@ -71,6 +73,20 @@ impl Conn {
         // only makes the poll answer for another fd: at worst a good entry is dropped, or the
         // request comes back unsent and goes out on a fresh connection).
         !poll || idle_socket_alive(self.fd)
+    }
+}
+
+impl Conn {
+    /// Why the connection's task ended (a TLS alert in words), waiting for it at most a moment
+    /// (it has closed, so it is finishing).
+    async fn why_ended(&mut self, deadline: Instant) -> Option<String> {
+        let wait = deadline
+            .saturating_duration_since(Instant::now())
+            .min(std::time::Duration::from_millis(500));
+        match tokio::time::timeout(wait, &mut self.ended).await {
+            Ok(Ok(why)) => why,
+            _ => None,
+        }
     }
 }
 
@@ -221,7 +237,18 @@ impl AsyncHttp1 {
                         request = unsent;
                         reuse = false;
                     }
-                    Some(_) => return Err(not_sent(e.into_error())),
+                    Some(_) => {
+                        let mut failed = not_sent(e.into_error());
+                        // A fresh connection closed before the request went out: a TLS alert
+                        // (TLS 1.3: the server refused our certificate, or wanted one) says why.
+                        if let Some(why) = conn.why_ended(deadline).await {
+                            failed.error = Error::new(
+                                ErrorKind::Connection,
+                                format!("the connection failed before the request was sent: {why}"),
+                            );
+                        }
+                        return Err(failed);
+                    }
                     None => return Err(broken(e.into_error())),
                 },
             }
@@ -374,7 +401,7 @@ impl AsyncHttp1 {
                 stream
             }
         };
-        let sender = match &target.tls {
+        let (sender, ended) = match &target.tls {
             None => handshake(stream).await?,
             Some(Tls(tls, name)) => {
                 let connector = tokio_rustls::TlsConnector::from(tls.clone());
@@ -394,6 +421,7 @@ impl AsyncHttp1 {
             sender,
             fd,
             idle_since: Instant::now(),
+            ended,
         })
     }
 
@@ -436,7 +464,15 @@ impl<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> Stream for 
 
 /// hyper's HTTP/1.1 handshake on a connected stream; the connection's task goes to the
 /// caller's runtime.
-async fn handshake<S>(stream: S) -> Result<SendRequest<Full<Bytes>>, AttemptError>
+async fn handshake<S>(
+    stream: S,
+) -> Result<
+    (
+        SendRequest<Full<Bytes>>,
+        tokio::task::JoinHandle<Option<String>>,
+    ),
+    AttemptError,
+>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
 {
@@ -448,12 +484,16 @@ where
                 None,
             ))
         })?;
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::trace!(target: "xpay_auth", "connection ended: {e}");
+    let ended = tokio::spawn(async move {
+        match connection.await {
+            Err(e) => {
+                tracing::trace!(target: "xpay_auth", "connection ended: {e}");
+                crate::tls::describe_chain(&e)
+            }
+            Ok(()) => None,
         }
     });
-    Ok(sender)
+    Ok((sender, ended))
 }
 
 /// Whether the server keeps the connection open after this response.

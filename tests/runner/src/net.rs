@@ -6,7 +6,8 @@
 //! Scenario strings may name them (see tests/conformance/README.md): `$ca_file`, `$ca_pem`,
 //! `$client_cert`, `$client_key`, `$client_cert_file`, `$client_key_file`, `$proxy`
 //! (`http://127.0.0.1:<port>`), `$socks_proxy` (`socks5://…`), `$proxy_addr`
-//! (`127.0.0.1:<port>`).
+//! (`127.0.0.1:<port>`), `$https_proxy` (an `https://` proxy with the private CA's
+//! certificate).
 
 use std::path::PathBuf;
 
@@ -32,8 +33,10 @@ pub struct Net {
     pub tls: Option<MockServer>,
     /// The mutual-TLS mock, likewise.
     pub mtls: Option<MockServer>,
-    /// The proxy.
+    /// The proxy (HTTP CONNECT and SOCKS5 on one port).
     pub proxy: TestProxy,
+    /// An `https://` proxy (TLS with the private CA's certificate, then CONNECT).
+    pub https_proxy: TestProxy,
 }
 
 impl Net {
@@ -55,6 +58,8 @@ impl Net {
             tls: Some(start(false)?),
             mtls: Some(start(true)?),
             proxy: TestProxy::start(None).map_err(|e| format!("cannot start the proxy: {e}"))?,
+            https_proxy: TestProxy::start_tls(None, &pki.mock_tls(&pki.server, false))
+                .map_err(|e| format!("cannot start the https proxy: {e}"))?,
             pki,
             dir,
         })
@@ -81,6 +86,10 @@ impl Net {
             ("$ca_file", file("ca.pem")),
             ("$ca_pem", self.pki.ca.cert.clone()),
             ("$socks_proxy", format!("socks5://{addr}")),
+            (
+                "$https_proxy",
+                format!("https://{}", self.https_proxy.addr()),
+            ),
             ("$proxy_addr", addr.clone()),
             ("$proxy", format!("http://{addr}")),
         ] {
@@ -89,9 +98,18 @@ impl Net {
         out
     }
 
-    /// The proxy's figures as JSON (`{"tunnels", "auth_refused", "targets"}`).
+    /// The proxy's figures as JSON (`{"tunnels", "auth_refused", "targets"}`), with the https
+    /// proxy's under `"https"`.
     pub fn proxy_stats(&self) -> Value {
-        serde_json::to_value(self.proxy.stats()).unwrap_or(Value::Null)
+        let mut stats = serde_json::to_value(self.proxy.stats()).unwrap_or(Value::Null);
+        stats["https"] = serde_json::to_value(self.https_proxy.stats()).unwrap_or(Value::Null);
+        stats
+    }
+
+    /// Clears both proxies' figures.
+    pub fn reset_proxies(&self) {
+        self.proxy.reset();
+        self.https_proxy.reset();
     }
 }
 
@@ -111,6 +129,7 @@ pub fn has_placeholder(text: &str) -> bool {
         "$client_key",
         "$proxy",
         "$socks_proxy",
+        "$https_proxy",
     ]
     .iter()
     .any(|p| text.contains(p))

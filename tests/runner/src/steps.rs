@@ -142,7 +142,7 @@ pub fn run_scenario(env: &mut Env, scenario: &Scenario) -> Result<(), String> {
 
 fn run_scenario_on(env: &mut Env, scenario: &Scenario) -> Result<(), String> {
     if let Some(net) = &env.net {
-        net.proxy.reset();
+        net.reset_proxies();
     }
     env.mock.reset(Some(scenario.mock.clone()));
     if let Some(redis) = env.redis.as_mut() {

@@ -42,6 +42,26 @@ export interface ClientOptions {
   refreshBeforeMs?: number | null
   /** First retry delay before jitter, in ms (default 100); doubles each retry. */
   retryBackoffMs?: number | null
+  /**
+   * Extra CA certificates to trust (PEM, one or more), besides `tlsRoots`. `XPAY_CA_BUNDLE`
+   * and `SSL_CERT_FILE` (PEM files) add to the roots too.
+   */
+  caBundle?: string | Buffer | null
+  /**
+   * Which roots to trust: `'system+bundled'` (default: the OS store and the bundled Mozilla
+   * roots), `'system'`, `'bundled'` or `'none'` (only `caBundle`).
+   */
+  tlsRoots?: 'system+bundled' | 'system' | 'bundled' | 'none' | null
+  /** Client certificate (PEM, leaf first) for mutual TLS; needs `clientKey`. */
+  clientCert?: string | Buffer | null
+  /** The client certificate's private key (PEM). */
+  clientKey?: string | Buffer | null
+  /**
+   * Proxy URL for every request: `http://`, `https://` or `socks5://host:port` (credentials as
+   * `user:password@`, never logged). Without it `HTTPS_PROXY` / `ALL_PROXY` apply unless
+   * `NO_PROXY` names the host, and never for loopback.
+   */
+  proxy?: string | null
 }
 
 /** An account's login. */

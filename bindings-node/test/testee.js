@@ -44,7 +44,25 @@ const clientOptions = (r) => {
   if (r.timeout_ms !== undefined) o.timeoutMs = r.timeout_ms
   if (r.connect_timeout_ms !== undefined) o.connectTimeoutMs = r.connect_timeout_ms
   if (r.max_retries !== undefined) o.maxRetries = r.max_retries
+  // Networks (tests/conformance/networks.json): PEM text as strings, a CA file as a Buffer.
+  if (r.ca_bundle_pem !== undefined) o.caBundle = r.ca_bundle_pem
+  if (r.ca_bundle_file !== undefined) o.caBundle = require('node:fs').readFileSync(r.ca_bundle_file)
+  if (r.tls_roots !== undefined) o.tlsRoots = r.tls_roots
+  if (r.client_cert_pem !== undefined) o.clientCert = r.client_cert_pem
+  if (r.client_key_pem !== undefined) o.clientKey = Buffer.from(r.client_key_pem)
+  if (r.proxy !== undefined) o.proxy = r.proxy
   return o
+}
+
+/** `make()` with the request's `env` variables set (removed again afterwards). */
+const withEnv = (r, make) => {
+  const env = r.env ?? {}
+  for (const [k, v] of Object.entries(env)) process.env[k] = v
+  try {
+    return make()
+  } finally {
+    for (const k of Object.keys(env)) delete process.env[k]
+  }
 }
 
 /** The testee's objects: the current client and session, and what they were made from. */
@@ -79,7 +97,7 @@ class State {
         this.client?.close()
         this.client = this.session = this.credentials = null
         this.options = clientOptions(r)
-        this.client = new Client(this.options)
+        this.client = withEnv(r, () => new Client(this.options))
         return null
       case 'session':
         this.credentials = { username: r.username, secretKey: r.secret_key }

@@ -66,12 +66,12 @@ pub use client::{Client, LOGIN_PATH};
 pub use config::{user_agent_for, ClientBuilder, DEFAULT_BASE_URL, ENV_BASE_URL, VERSION};
 pub use credentials::{Credentials, ENV_SECRET_KEY, ENV_USERNAME};
 pub use error::{Error, ErrorKind};
-pub use redact::{redact_token, token_fingerprint};
 pub use proxy::{ENV_NO_PROXY, ENV_PROXY};
-pub use tls::{TlsRoots, ENV_CA_BUNDLE, ENV_SSL_CERT_FILE};
+pub use redact::{redact_token, token_fingerprint};
 pub use session::{Session, SessionStats};
 pub use session_builder::SessionBuilder;
 pub use store::ENV_TOKEN_STORE;
+pub use tls::{TlsRoots, ENV_CA_BUNDLE, ENV_SSL_CERT_FILE};
 
 /// The JSON value type of call bodies and results (`serde_json::Value`).
 pub use serde_json::Value;

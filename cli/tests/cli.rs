@@ -656,3 +656,47 @@ fn the_readme_quick_start_runs_against_the_mock() {
         Some(format!("Bearer {token}").as_str())
     );
 }
+
+/// On a terminal (a pty from util-linux `script`), without a secret key anywhere, it asks for
+/// one with echo off: the key typed never shows in the terminal's output.
+#[test]
+fn the_secret_key_prompt_does_not_echo() {
+    use std::io::Read;
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: no `script` (util-linux) for a pty");
+        return;
+    }
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    let inner = format!("{BIN} --store memory: --username demo@xpay.test token");
+    let mut script = Command::new("script");
+    script
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TERM", "dumb")
+        .env("XPAY_BASE_URL", mock.base_url())
+        .args(["-qec", &inner, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    let mut child = script.spawn().unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 256];
+    // Wait for the prompt (the read returns as output arrives; script ends on EOF).
+    while !String::from_utf8_lossy(&seen).contains("Secret key for demo@xpay.test: ") {
+        let n = out.read(&mut buf).unwrap();
+        assert!(n > 0, "no prompt: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&buf[..n]);
+    }
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"demo-secret\n")
+        .unwrap();
+    out.read_to_end(&mut seen).unwrap();
+    assert!(child.wait().unwrap().success());
+    let text = String::from_utf8_lossy(&seen);
+    assert!(text.contains("eyJ"), "{text}");
+    assert!(!text.contains("demo-secret"), "the key was echoed: {text}");
+    assert_eq!(logins(&mock), 1);
+}

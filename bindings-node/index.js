@@ -74,6 +74,23 @@ function withAuthorization(input, init, header) {
   return request
 }
 
+/** Whether the body of `fetch(input, init)` can be sent a second time (not a stream). */
+function canSendAgain(input, init) {
+  const body = init?.body
+  if (body !== undefined && body !== null) {
+    return (
+      typeof body === 'string' ||
+      body instanceof ArrayBuffer ||
+      ArrayBuffer.isView(body) ||
+      body instanceof Blob ||
+      body instanceof FormData ||
+      body instanceof URLSearchParams
+    )
+  }
+  // No body in init: a Request given as input carries its own body as a stream.
+  return !(input instanceof Request) || input.body === null
+}
+
 class Session {
   #native
 

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use xpay_auth::{user_agent_for, ClientBuilder, Error, TlsRoots};
+use zeroize::Zeroizing;
 
 use crate::convert::{count, seconds};
 
@@ -25,23 +26,24 @@ pub struct ClientOptions {
 }
 
 /// PEM given from Python: `bytes` (or a `str` holding `-----BEGIN`) is the PEM itself; a
-/// `str` or `os.PathLike` otherwise is a file's path.
+/// `str` or `os.PathLike` otherwise is a file's path. The bytes are wiped when dropped, as the
+/// core does with its copy: `client_key` is a secret.
 pub enum Pem {
-    Text(Vec<u8>),
+    Text(Zeroizing<Vec<u8>>),
     File(PathBuf),
 }
 
 impl Pem {
     fn from_py(obj: &Bound<'_, PyAny>, what: &str) -> Result<Pem, Error> {
         if let Ok(b) = obj.cast::<PyBytes>() {
-            return Ok(Pem::Text(b.as_bytes().to_vec()));
+            return Ok(Pem::Text(Zeroizing::new(b.as_bytes().to_vec())));
         }
         if let Ok(s) = obj.cast::<PyString>() {
             let s = s.to_cow().map_err(|_| {
                 crate::errors::invalid_argument(format!("{what} is not valid UTF-8"))
             })?;
             return Ok(if s.contains("-----BEGIN") {
-                Pem::Text(s.as_bytes().to_vec())
+                Pem::Text(Zeroizing::new(s.as_bytes().to_vec()))
             } else {
                 Pem::File(PathBuf::from(s.as_ref()))
             });
@@ -53,14 +55,12 @@ impl Pem {
         })
     }
 
-    fn read(&self, what: &str) -> Result<std::borrow::Cow<'_, [u8]>, Error> {
+    fn read(&self, what: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
         match self {
-            Pem::Text(pem) => Ok(std::borrow::Cow::Borrowed(pem)),
-            Pem::File(path) => std::fs::read(path)
-                .map(std::borrow::Cow::Owned)
-                .map_err(|e| {
-                    crate::errors::invalid_argument(format!("{what} {path:?} cannot be read ({e})"))
-                }),
+            Pem::Text(pem) => Ok(pem.clone()),
+            Pem::File(path) => std::fs::read(path).map(Zeroizing::new).map_err(|e| {
+                crate::errors::invalid_argument(format!("{what} {path:?} cannot be read ({e})"))
+            }),
         }
     }
 }

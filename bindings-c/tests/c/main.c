@@ -29,6 +29,9 @@ static const h_test all[] = {
     T(test_authorization_header_is_bearer_and_the_token), T(test_reauthorize_after_401_logs_in_once),
     T(test_session_stats_match_the_mock),
     T(test_store_file_two_sessions_one_login), T(test_store_null_url_is_the_default_and_bad_urls_send_nothing),
+    T(test_network_setters_refuse_bad_input_and_keep_the_config),
+    T(test_network_setters_accept_every_roots_choice_and_proxy_scheme),
+    T(test_an_explicit_proxy_is_used_for_loopback),
 };
 
 int main(int argc, char **argv) {

@@ -34,6 +34,10 @@ void test_error_accessors_accept_null(void);
 /* test_store.c */
 void test_store_file_two_sessions_one_login(void);
 void test_store_null_url_is_the_default_and_bad_urls_send_nothing(void);
+/* test_networks.c */
+void test_network_setters_refuse_bad_input_and_keep_the_config(void);
+void test_network_setters_accept_every_roots_choice_and_proxy_scheme(void);
+void test_an_explicit_proxy_is_used_for_loopback(void);
 /* test_adapters.c */
 void test_authorization_header_is_bearer_and_the_token(void);
 void test_reauthorize_after_401_logs_in_once(void);

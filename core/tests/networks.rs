@@ -18,12 +18,45 @@ fn tls_mock(pki: &TestPki, which: &xpay_mock::certs::Pem, mtls: bool) -> MockSer
     MockServer::start_tls(MockConfig::default(), &pki.mock_tls(which, mtls)).unwrap()
 }
 
+/// What a test client is given: its base URL and network options, set on either builder.
+#[derive(Clone, Default)]
+struct Net {
+    url: String,
+    ca: Option<String>,
+    roots: Option<TlsRoots>,
+    identity: Option<(String, String)>,
+    proxy: Option<String>,
+}
+
+impl Net {
+    fn to(url: String) -> Net {
+        Net {
+            url,
+            ..Net::default()
+        }
+    }
+
+    fn apply<C>(&self, mut builder: xpay_auth::ClientBuilder<C>) -> xpay_auth::ClientBuilder<C> {
+        builder = builder.base_url(self.url.clone()).max_retries(0);
+        if let Some(ca) = &self.ca {
+            builder = builder.ca_bundle_pem(ca.as_bytes());
+        }
+        if let Some(roots) = self.roots {
+            builder = builder.tls_roots(roots);
+        }
+        if let Some((cert, key)) = &self.identity {
+            builder = builder.client_identity_pem(cert.as_bytes(), key.as_bytes());
+        }
+        if let Some(proxy) = &self.proxy {
+            builder = builder.proxy(proxy.clone());
+        }
+        builder
+    }
+}
+
 /// Both transports log in and call; the results (a login error's code and message, or "ok").
-async fn both(
-    builder: impl Fn() -> xpay_auth::ClientBuilder<Client>,
-    blocking_builder: impl Fn() -> xpay_auth::ClientBuilder<blocking::Client> + Send + 'static,
-) -> [Result<(), (String, String)>; 2] {
-    let client = builder().max_retries(0).build().unwrap();
+async fn both(net: Net) -> [Result<(), (String, String)>; 2] {
+    let client = net.apply(Client::builder()).build().unwrap();
     let session = client.session(creds());
     let a = session
         .call("/client/echo", &json!({"a": 1}))
@@ -32,7 +65,7 @@ async fn both(
         .map_err(|e| (e.code().to_owned(), e.message().to_owned()));
     // A plain thread: blocking calls refuse to run inside a runtime.
     let b = std::thread::spawn(move || {
-        let client = blocking_builder().max_retries(0).build().unwrap();
+        let client = net.apply(blocking::Client::builder()).build().unwrap();
         let session = client.session(creds());
         session
             .call("/client/echo", &json!({"a": 1}))
@@ -62,29 +95,14 @@ async fn a_private_ca_is_refused_with_the_hint_and_trusted_when_given() {
     let mock = tls_mock(&pki, &pki.server, false);
     let url = mock.base_url();
     assert!(url.starts_with("https://127.0.0.1:"));
-    let (u, u2) = (url.clone(), url.clone());
-    let results = both(
-        move || Client::builder().base_url(u.clone()),
-        move || blocking::Client::builder().base_url(u2.clone()),
-    )
-    .await;
+    let results = both(Net::to(url.clone())).await;
     assert_refused(&results, "unknown issuer");
     assert_eq!(mock.request_count("/client/authenticate"), 0);
 
-    let ca = pki.ca.cert.clone();
-    let (u, u2, ca2) = (url.clone(), url.clone(), ca.clone());
-    let results = both(
-        move || {
-            Client::builder()
-                .base_url(u.clone())
-                .ca_bundle_pem(ca.as_bytes())
-        },
-        move || {
-            blocking::Client::builder()
-                .base_url(u2.clone())
-                .ca_bundle_pem(ca2.as_bytes())
-        },
-    )
+    let results = both(Net {
+        ca: Some(pki.ca.cert.clone()),
+        ..Net::to(url.clone())
+    })
     .await;
     assert_eq!(results, [Ok(()), Ok(())]);
     assert_eq!(mock.request_count("/client/authenticate"), 2);
@@ -101,19 +119,10 @@ async fn a_private_ca_is_refused_with_the_hint_and_trusted_when_given() {
     client.authenticate(&creds()).await.unwrap();
 
     // No roots and no CA: refused.
-    let (u, u2) = (url.clone(), url.clone());
-    let results = both(
-        move || {
-            Client::builder()
-                .base_url(u.clone())
-                .tls_roots(TlsRoots::None)
-        },
-        move || {
-            blocking::Client::builder()
-                .base_url(u2.clone())
-                .tls_roots(TlsRoots::None)
-        },
-    )
+    let results = both(Net {
+        roots: Some(TlsRoots::None),
+        ..Net::to(url)
+    })
     .await;
     assert_refused(&results, "unknown issuer");
 }
@@ -126,20 +135,10 @@ async fn the_certificate_problem_is_named() {
         (&pki.expired, "expired"),
     ] {
         let mock = tls_mock(&pki, cert, false);
-        let ca = pki.ca.cert.clone();
-        let (u, u2, ca2) = (mock.base_url(), mock.base_url(), ca.clone());
-        let results = both(
-            move || {
-                Client::builder()
-                    .base_url(u.clone())
-                    .ca_bundle_pem(ca.as_bytes())
-            },
-            move || {
-                blocking::Client::builder()
-                    .base_url(u2.clone())
-                    .ca_bundle_pem(ca2.as_bytes())
-            },
-        )
+        let results = both(Net {
+            ca: Some(pki.ca.cert.clone()),
+            ..Net::to(mock.base_url())
+        })
         .await;
         assert_refused(&results, cause);
     }
@@ -149,21 +148,11 @@ async fn the_certificate_problem_is_named() {
 async fn mutual_tls_needs_the_client_certificate() {
     let pki = TestPki::generate().unwrap();
     let mock = tls_mock(&pki, &pki.server, true);
-    let ca = pki.ca.cert.clone();
-    let (u, u2, ca2) = (mock.base_url(), mock.base_url(), ca.clone());
-    let results = both(
-        move || {
-            Client::builder()
-                .base_url(u.clone())
-                .ca_bundle_pem(ca.as_bytes())
-        },
-        move || {
-            blocking::Client::builder()
-                .base_url(u2.clone())
-                .ca_bundle_pem(ca2.as_bytes())
-        },
-    )
-    .await;
+    let with_ca = Net {
+        ca: Some(pki.ca.cert.clone()),
+        ..Net::to(mock.base_url())
+    };
+    let results = both(with_ca.clone()).await;
     for r in &results {
         let (code, message) = r.clone().unwrap_err();
         assert_eq!(code, "connection", "{message}");
@@ -172,27 +161,10 @@ async fn mutual_tls_needs_the_client_certificate() {
     }
     assert_eq!(mock.request_count("/client/authenticate"), 0);
 
-    let (ca, cert, key) = (
-        pki.ca.cert.clone(),
-        pki.client.cert.clone(),
-        pki.client.key.clone(),
-    );
-    let (u, u2) = (mock.base_url(), mock.base_url());
-    let (ca2, cert2, key2) = (ca.clone(), cert.clone(), key.clone());
-    let results = both(
-        move || {
-            Client::builder()
-                .base_url(u.clone())
-                .ca_bundle_pem(ca.as_bytes())
-                .client_identity_pem(cert.as_bytes(), key.as_bytes())
-        },
-        move || {
-            blocking::Client::builder()
-                .base_url(u2.clone())
-                .ca_bundle_pem(ca2.as_bytes())
-                .client_identity_pem(cert2.as_bytes(), key2.as_bytes())
-        },
-    )
+    let results = both(Net {
+        identity: Some((pki.client.cert.clone(), pki.client.key.clone())),
+        ..with_ca
+    })
     .await;
     assert_eq!(results, [Ok(()), Ok(())]);
 }
@@ -214,28 +186,11 @@ async fn both_transports_go_through_connect_and_socks5_proxies() {
             None => String::new(),
         };
         let proxy_url = format!("{scheme}://{userinfo}{}", proxy.addr());
-        let ca = pki.ca.cert.clone();
-        let (u, u2, ca2, p, p2) = (
-            mock.base_url(),
-            mock.base_url(),
-            ca.clone(),
-            proxy_url.clone(),
-            proxy_url.clone(),
-        );
-        let results = both(
-            move || {
-                Client::builder()
-                    .base_url(u.clone())
-                    .ca_bundle_pem(ca.as_bytes())
-                    .proxy(p.clone())
-            },
-            move || {
-                blocking::Client::builder()
-                    .base_url(u2.clone())
-                    .ca_bundle_pem(ca2.as_bytes())
-                    .proxy(p2.clone())
-            },
-        )
+        let results = both(Net {
+            ca: Some(pki.ca.cert.clone()),
+            proxy: Some(proxy_url),
+            ..Net::to(mock.base_url())
+        })
         .await;
         assert_eq!(results, [Ok(()), Ok(())], "{scheme} {credentials:?}");
         // One keep-alive connection per client: its tunnel carried the login and the call.
@@ -349,28 +304,11 @@ async fn both_transports_go_through_an_https_proxy() {
     // The proxy's certificate is for 127.0.0.1 too, from the same private CA.
     let proxy = TestProxy::start_tls(Some(("u", "p")), &pki.mock_tls(&pki.server, false)).unwrap();
     let proxy_url = format!("https://u:p@{}", proxy.addr());
-    let ca = pki.ca.cert.clone();
-    let (u, u2, ca2, p, p2) = (
-        mock.base_url(),
-        mock.base_url(),
-        ca.clone(),
-        proxy_url.clone(),
-        proxy_url.clone(),
-    );
-    let results = both(
-        move || {
-            Client::builder()
-                .base_url(u.clone())
-                .ca_bundle_pem(ca.as_bytes())
-                .proxy(p.clone())
-        },
-        move || {
-            blocking::Client::builder()
-                .base_url(u2.clone())
-                .ca_bundle_pem(ca2.as_bytes())
-                .proxy(p2.clone())
-        },
-    )
+    let results = both(Net {
+        ca: Some(pki.ca.cert.clone()),
+        proxy: Some(proxy_url.clone()),
+        ..Net::to(mock.base_url())
+    })
     .await;
     assert_eq!(results, [Ok(()), Ok(())]);
     assert_eq!(proxy.stats().tunnels, 2, "{:?}", proxy.stats());

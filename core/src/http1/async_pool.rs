@@ -563,7 +563,9 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{assert_tls_refused_before_sending, CLOSING_REPLIES};
+    use super::super::tests::{
+        assert_not_connected, assert_tls_refused_before_sending, CLOSING_REPLIES,
+    };
     use std::sync::atomic::Ordering;
     use std::time::Duration;
 
@@ -823,17 +825,7 @@ mod tests {
         let (config, http) = async_for(&mock.base_url());
         drop(mock);
         let e = login(&config, &http).await.err().unwrap();
-        assert_eq!(
-            (e.failure, e.error.code()),
-            (Some(Failure::NotSent), "connection")
-        );
-        assert!(
-            e.error
-                .message()
-                .starts_with("could not connect to the server: "),
-            "{}",
-            e.error.message()
-        );
+        assert_not_connected(&e, "");
     }
 
     #[tokio::test]

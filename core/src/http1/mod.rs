@@ -541,19 +541,24 @@ mod tests {
         |_| b"HTTP/1.0 200 OK\r\n\r\nok".to_vec(),
     ];
 
-    /// A TLS handshake that failed: a `connection` error, nothing sent.
-    pub(super) fn assert_tls_refused_before_sending(e: &AttemptError) {
+    /// A connection that could not be made: a `connection` error whose message starts with
+    /// `could not connect to the server: ` and then `cause`, nothing sent.
+    pub(super) fn assert_not_connected(e: &AttemptError, cause: &str) {
         assert_eq!(
             (e.failure, e.error.code()),
             (Some(Failure::NotSent), "connection")
         );
+        let want = format!("could not connect to the server: {cause}");
         assert!(
-            e.error
-                .message()
-                .starts_with("could not connect to the server: TLS handshake failed: "),
+            e.error.message().starts_with(&want),
             "{}",
             e.error.message()
         );
+    }
+
+    /// A TLS handshake that failed: a `connection` error, nothing sent.
+    pub(super) fn assert_tls_refused_before_sending(e: &AttemptError) {
+        assert_not_connected(e, "TLS handshake failed: ");
     }
 
     fn ok_body(reply: Result<Reply, AttemptError>) -> (u16, String) {

@@ -2,62 +2,14 @@
 //! free loopback port with no persistence; these tests say they skip where it is not
 //! installed). Many processes at once: `tests/fleet`.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 use xpay_auth::{blocking, Client, Credentials};
+use xpay_mock::redis_server::RedisServer;
 use xpay_mock::{MockConfig, MockServer, Reply, LOGIN_PATH};
-
-struct Redis {
-    child: Child,
-    port: u16,
-}
-
-impl Redis {
-    fn start() -> Option<Redis> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-            ])
-            .args(["--appendonly", "no", "--dir"])
-            .arg(std::env::temp_dir())
-            .stdout(Stdio::null())
-            .spawn();
-        let Ok(child) = child else {
-            eprintln!("skipped: redis-server is not installed (apt-get install redis-server)");
-            return None;
-        };
-        let redis = Redis { child, port };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        Some(redis)
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn credentials() -> Credentials {
     Credentials::new("demo@xpay.test", "demo-secret")
@@ -65,7 +17,9 @@ fn credentials() -> Credentials {
 
 #[test]
 fn sixteen_blocking_sessions_starting_together_make_one_login() {
-    let Some(redis) = Redis::start() else { return };
+    let Some(redis) = RedisServer::for_test() else {
+        return;
+    };
     let mock = MockServer::start(MockConfig::default()).unwrap();
     let client = blocking::Client::builder()
         .base_url(mock.base_url())
@@ -98,7 +52,9 @@ fn sixteen_blocking_sessions_starting_together_make_one_login() {
 
 #[test]
 fn async_and_blocking_sessions_share_one_login() {
-    let Some(redis) = Redis::start() else { return };
+    let Some(redis) = RedisServer::for_test() else {
+        return;
+    };
     let mock = MockServer::start(MockConfig::default()).unwrap();
     let blocking_client = blocking::Client::builder()
         .base_url(mock.base_url())
@@ -163,54 +119,21 @@ fn rediss_goes_through_rustls_and_trusts_the_os_store() {
     let dir = std::env::temp_dir().join(format!("xpay-rediss-{}", std::process::id()));
     let pki = xpay_mock::certs::TestPki::generate().unwrap();
     pki.write(&dir).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap();
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            "0",
-            "--tls-port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-        ])
-        .args([
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--tls-auth-clients",
-            "no",
-        ])
-        .arg("--tls-cert-file")
-        .arg(dir.join("server.pem"))
-        .arg("--tls-key-file")
-        .arg(dir.join("server.key"))
-        .arg("--tls-ca-cert-file")
-        .arg(dir.join("ca.pem"))
-        .arg("--dir")
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .spawn();
-    let Ok(child) = child else {
-        eprintln!("skipped: redis-server is not installed (apt-get install redis-server)");
+    let started = RedisServer::start_tls(
+        &dir.join("server.pem"),
+        &dir.join("server.key"),
+        &dir.join("ca.pem"),
+    );
+    let Ok(redis) = started.map_err(|e| eprintln!("skipped: {e}")) else {
         return;
     };
-    let redis = Redis { child, port };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "redis-server did not start");
-        std::thread::sleep(Duration::from_millis(10));
-    }
     std::env::set_var("SSL_CERT_FILE", dir.join("ca.pem"));
     let mock = MockServer::start(MockConfig::default()).unwrap();
     let client = blocking::Client::builder()
         .base_url(mock.base_url())
         .build()
         .unwrap();
-    let url = format!("rediss://127.0.0.1:{}/0", redis.port);
+    let url = redis.url();
     let first = client
         .session_builder(credentials())
         .store(url.clone())
@@ -230,7 +153,7 @@ fn rediss_goes_through_rustls_and_trusts_the_os_store() {
     let shared = runtime.block_on(second.access_token()).unwrap();
     let again = client
         .session_builder(credentials())
-        .store(format!("rediss://127.0.0.1:{}/0", redis.port))
+        .store(redis.url())
         .build()
         .unwrap()
         .access_token()
@@ -298,7 +221,9 @@ fn lock_holder_process() {
 
 #[test]
 fn a_dead_holders_lock_lapses_within_a_lease() {
-    let Some(redis) = Redis::start() else { return };
+    let Some(redis) = RedisServer::for_test() else {
+        return;
+    };
     let mock = MockServer::start(MockConfig::default()).unwrap();
     // The holder's login never answers while it lives.
     mock.queue(LOGIN_PATH, vec![slow_login(Duration::from_secs(300))]);
@@ -341,7 +266,9 @@ fn a_dead_holders_lock_lapses_within_a_lease() {
 
 #[test]
 fn a_live_holder_slower_than_the_lease_keeps_its_lock() {
-    let Some(redis) = Redis::start() else { return };
+    let Some(redis) = RedisServer::for_test() else {
+        return;
+    };
     let mock = MockServer::start(MockConfig::default()).unwrap();
     // The one login takes longer than a lease: its keeper must renew the lock meanwhile, or a
     // waiter would take it and log in a second time.

@@ -670,6 +670,7 @@ impl Drop for Held {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use xpay_mock::redis_server::RedisServer;
 
     /// Runs a blocking-face store future (its I/O is done in the first poll).
     fn now<T>(f: BoxFuture<'_, T>) -> T {
@@ -683,65 +684,6 @@ mod tests {
     ) -> T {
         let rt = crate::runtime::async_runtime().expect("runtime");
         rt.block_on(async move { rt.spawn(f).await.expect("task") })
-    }
-
-    /// A redis-server of our own on a free loopback port (no persistence), stopped on drop;
-    /// `None` (and a note) where redis-server is not installed.
-    struct Server {
-        child: std::process::Child,
-        port: u16,
-    }
-
-    impl Server {
-        fn start() -> Option<Server> {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .map(|a| a.port())
-                .expect("a free port");
-            Server::on(port)
-        }
-
-        fn on(port: u16) -> Option<Server> {
-            let child = std::process::Command::new("redis-server")
-                .args([
-                    "--port",
-                    &port.to_string(),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                ])
-                .args([
-                    "--appendonly",
-                    "no",
-                    "--dir",
-                    &std::env::temp_dir().to_string_lossy(),
-                ])
-                .stdout(std::process::Stdio::null())
-                .spawn();
-            let Ok(child) = child else {
-                eprintln!("skipped: redis-server is not installed (apt-get install redis-server)");
-                return None;
-            };
-            let server = Server { child, port };
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-                assert!(Instant::now() < deadline, "redis-server did not start");
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            Some(server)
-        }
-
-        fn url(&self) -> String {
-            format!("redis://127.0.0.1:{}/0", self.port)
-        }
-    }
-
-    impl Drop for Server {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
     }
 
     fn far() -> Instant {
@@ -828,7 +770,7 @@ mod tests {
 
     #[test]
     fn records_round_trip_under_versioned_keys_on_both_faces() {
-        let Some(server) = Server::start() else {
+        let Some(server) = RedisServer::for_test() else {
             return;
         };
         let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));
@@ -872,7 +814,7 @@ mod tests {
 
     #[test]
     fn the_lock_is_exclusive_and_released_only_by_its_holder() {
-        let Some(server) = Server::start() else {
+        let Some(server) = RedisServer::for_test() else {
             return;
         };
         let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));
@@ -929,7 +871,7 @@ mod tests {
 
     #[test]
     fn a_kept_lock_still_ends_after_hold() {
-        let Some(server) = Server::start() else {
+        let Some(server) = RedisServer::for_test() else {
             return;
         };
         let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));
@@ -957,7 +899,7 @@ mod tests {
 
     #[test]
     fn a_forked_childs_copy_of_a_held_lock_neither_frees_nor_keeps_it() {
-        let Some(server) = Server::start() else {
+        let Some(server) = RedisServer::for_test() else {
             return;
         };
         let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));
@@ -998,7 +940,7 @@ mod tests {
 
     #[test]
     fn a_waiter_gets_the_lock_when_the_holder_releases_it() {
-        let Some(server) = Server::start() else {
+        let Some(server) = RedisServer::for_test() else {
             return;
         };
         let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));
@@ -1017,20 +959,17 @@ mod tests {
 
     #[test]
     fn redis_restarted_is_used_again_after_the_pause() {
-        let Some(server) = Server::start() else {
+        let Some(mut server) = RedisServer::for_test() else {
             return;
         };
-        let port = server.port;
         let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));
         let ttl = Duration::from_secs(60);
         now(store.save("r", b"x".to_vec(), ttl, Io::Blocking)).expect("save");
         let s = store.clone();
         on_runtime(async move { s.load("r", Io::Async).await }).expect("load");
-        drop(server);
+        server.down();
         assert!(now(store.load("r", Io::Blocking)).is_err());
-        let Some(_server) = Server::on(port) else {
-            return;
-        };
+        server.up().expect("redis-server again on its port");
         // Both faces' connections (an idle blocking one, the manager's) were to the old
         // server; after the pause each works again.
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -1051,7 +990,7 @@ mod tests {
 
     #[test]
     fn a_forked_child_makes_its_own_connections() {
-        let Some(server) = Server::start() else {
+        let Some(server) = RedisServer::for_test() else {
             return;
         };
         let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));

@@ -26,6 +26,7 @@ mod control;
 mod idle;
 mod placeholder;
 pub mod proxy;
+pub mod redis_server;
 mod reply;
 mod response;
 mod server;

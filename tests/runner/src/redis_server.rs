@@ -3,73 +3,37 @@
 //! before every scenario, and the runner actions on it (`redis_keys`, `redis_stop`,
 //! `redis_start`, `redis_corrupt`). Scenarios: `tests/conformance/stores-redis.json`.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
+use xpay_mock::redis_server::RedisServer;
 
 /// One face's redis-server.
 pub struct Redis {
-    port: u16,
-    child: Option<Child>,
+    server: RedisServer,
 }
 
 impl Redis {
     /// Starts a redis-server on a free loopback port.
     pub fn start() -> Result<Redis, String> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| format!("no free port for redis-server: {e}"))?
-            .port();
-        let mut redis = Redis { port, child: None };
-        redis.up()?;
-        Ok(redis)
+        Ok(Redis {
+            server: RedisServer::start()?,
+        })
     }
 
     /// The store URL scenarios get for `$redis`.
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
+        self.server.url()
     }
 
-    /// (Re)starts the server on its port, waiting (polling, with a deadline) until it answers.
+    /// (Re)starts the server on its port (`redis_start`), empty.
     pub fn up(&mut self) -> Result<(), String> {
-        if self.child.is_some() {
-            return Ok(());
-        }
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
-            .arg("--dir")
-            .arg(std::env::temp_dir())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .map_err(|e| {
-                format!(
-                    "cannot start redis-server ({e}): install it (apt-get install redis-server; \
-                     `make redis-server` does it as root)"
-                )
-            })?;
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if self.conn().and_then(|mut c| ping(&mut c)).is_ok() {
-                return Ok(());
-            }
-            if Instant::now() >= deadline {
-                return Err("redis-server did not answer within 10 s".into());
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        self.server.up()
     }
 
     /// Stops the server (a scenario's `redis_stop`); `up` starts it again, empty.
     pub fn down(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.server.down()
     }
 
     /// Before every scenario: running, and empty.
@@ -149,18 +113,5 @@ impl Redis {
             return Err("redis_corrupt: no record in the runner's redis-server".into());
         }
         Ok(())
-    }
-}
-
-fn ping(conn: &mut ::redis::Connection) -> Result<(), String> {
-    ::redis::cmd("PING")
-        .query::<String>(conn)
-        .map(drop)
-        .map_err(|e| e.to_string())
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        self.down();
     }
 }

@@ -126,10 +126,7 @@ impl Proxy {
         let display = format!("{}://{host_str}:{port}", url.scheme());
         Ok(Proxy {
             kind,
-            host: host_str
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .to_owned(),
+            host: unbracketed(host_str).to_owned(),
             port,
             fixed,
             credentials,
@@ -189,16 +186,18 @@ fn is_loopback_host(host: &url::Host<&str>) -> bool {
     }
 }
 
+/// A URL's host without the brackets of an IPv6 literal (`[::1]` → `::1`), as sockets and
+/// TLS names want it.
+pub(crate) fn unbracketed(host: &str) -> &str {
+    host.trim_start_matches('[').trim_end_matches(']')
+}
+
 /// Whether a `NO_PROXY` list names `host` (`port` the request's): `*`; a name matching the
 /// host or a parent domain (`example.com` and `.example.com` both match `api.example.com`); an
 /// IP address or a CIDR range (`10.0.0.0/8`); any entry with `:port` only for that port.
 /// Comma- or space-separated, case-insensitive.
 pub(crate) fn no_proxy_matches(list: &str, host: &str, port: u16) -> bool {
-    let host = host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .trim_end_matches('.')
-        .to_ascii_lowercase();
+    let host = unbracketed(host).trim_end_matches('.').to_ascii_lowercase();
     let host_ip: Option<IpAddr> = host.parse().ok();
     list.split(|c: char| c == ',' || c.is_whitespace())
         .map(str::trim)

@@ -31,7 +31,7 @@ use hyper_util::rt::TokioIo;
 
 use super::conn::{idle_socket_alive, ConnectError};
 use super::pool::{Idle, IdlePool, IDLE_LIMIT};
-use super::{connect_failed, Target, Tls};
+use super::{connect_failed, unresolved, Target, Tls};
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
 use crate::retry::Failure;
@@ -328,12 +328,7 @@ impl AsyncHttp1 {
                 resolved = tokio::net::lookup_host((host, port))
                     .await
                     .map(Iterator::collect::<Vec<_>>)
-                    .map_err(|e| {
-                        connect_failed(ConnectError::Failed(
-                            format!("could not resolve {host}: {e}"),
-                            Some(e),
-                        ))
-                    })?;
+                    .map_err(|e| unresolved(host, e))?;
                 &resolved
             }
         };

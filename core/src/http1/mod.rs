@@ -134,10 +134,7 @@ impl Target {
         };
         Ok(Target {
             base_path: url.path().trim_end_matches('/').to_owned(),
-            host: host_str
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .to_owned(),
+            host: crate::proxy::unbracketed(&host_str).to_owned(),
             port,
             fixed,
             authority,
@@ -273,12 +270,7 @@ impl Http1 {
                 resolved = (host, port)
                     .to_socket_addrs()
                     .map(Iterator::collect::<Vec<_>>)
-                    .map_err(|e| {
-                        connect_failed(ConnectError::Failed(
-                            format!("could not resolve {host}: {e}"),
-                            Some(e),
-                        ))
-                    })?;
+                    .map_err(|e| unresolved(host, e))?;
                 &resolved
             }
         };
@@ -316,6 +308,14 @@ impl Idle for Conn {
 /// A byte the URL parser leaves unchanged in a path and in a query.
 fn plain_path_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"-._~!$&()*+,;=:@/%?".contains(&b)
+}
+
+/// A host name that did not resolve: nothing was sent.
+fn unresolved(host: &str, e: std::io::Error) -> AttemptError {
+    connect_failed(ConnectError::Failed(
+        format!("could not resolve {host}: {e}"),
+        Some(e),
+    ))
 }
 
 fn connect_failed(e: ConnectError) -> AttemptError {

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use futures_util::future::{BoxFuture, FutureExt};
 
 use super::seal::MAX_RECORD;
-use super::{bad_url, Io, StoreLock, TokenStore};
+use super::{bad_url, Io, StoreLock, TokenStore, LOCK_POLL};
 use crate::error::Result;
 
 /// The directory of a `file:` URL (`file:/dir`, `file:///dir`, `file://localhost/dir`,
@@ -263,20 +263,13 @@ impl TokenStore for FileStore {
         let dir = self.dir.clone();
         let path = self.path(key, "lock");
         async move {
-            let mut pause = Duration::from_millis(1);
-            loop {
-                let (d, p) = (dir.clone(), path.clone());
-                if let Some(lock) = io.run_blocking(move || try_lock(&d, &p)).await?? {
-                    let lock: Box<dyn StoreLock> = Box::new(lock);
-                    return Ok(Some(lock));
-                }
-                let now = Instant::now();
-                if now >= deadline {
-                    return Ok(None);
-                }
-                io.sleep(pause.min(deadline - now)).await;
-                pause = (pause * 2).min(Duration::from_millis(20));
-            }
+            let lock = io
+                .poll_until(deadline, LOCK_POLL, || {
+                    let (d, p) = (dir.clone(), path.clone());
+                    async move { io.run_blocking(move || try_lock(&d, &p)).await? }
+                })
+                .await?;
+            Ok(lock.map(|lock| Box::new(lock) as Box<dyn StoreLock>))
         }
         .boxed()
     }

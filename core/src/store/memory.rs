@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::{BoxFuture, FutureExt};
 
-use super::{Io, StoreLock, TokenStore};
+use super::{Io, StoreLock, TokenStore, LOCK_POLL};
 
 /// Records and held locks, by entry key.
 #[derive(Default, Clone)]
@@ -52,22 +52,19 @@ impl TokenStore for MemoryStore {
         io: Io,
     ) -> BoxFuture<'a, io::Result<Option<Box<dyn StoreLock>>>> {
         async move {
-            let mut pause = Duration::from_millis(1);
-            loop {
-                if guard(&self.inner.locks).insert(key.to_owned()) {
-                    let lock: Box<dyn StoreLock> = Box::new(Held {
-                        shared: self.inner.clone(),
-                        key: key.to_owned(),
-                    });
-                    return Ok(Some(lock));
-                }
-                let now = Instant::now();
-                if now >= deadline {
-                    return Ok(None);
-                }
-                io.sleep(pause.min(deadline - now)).await;
-                pause = (pause * 2).min(Duration::from_millis(20));
-            }
+            let taken = io
+                .poll_until(deadline, LOCK_POLL, || {
+                    let taken = guard(&self.inner.locks).insert(key.to_owned());
+                    std::future::ready(Ok(taken.then_some(())))
+                })
+                .await?;
+            Ok(taken.map(|()| {
+                let lock: Box<dyn StoreLock> = Box::new(Held {
+                    shared: self.inner.clone(),
+                    key: key.to_owned(),
+                });
+                lock
+            }))
         }
         .boxed()
     }

@@ -71,6 +71,31 @@ impl Io {
         }
     }
 
+    /// Tries `attempt` until it gives `Some` or `deadline` passes (`None`), pausing between
+    /// tries from `first`, doubling up to `max`: how a store waits out another holder's lock.
+    pub(crate) async fn poll_until<T, Fut>(
+        self,
+        deadline: Instant,
+        (first, max): (Duration, Duration),
+        mut attempt: impl FnMut() -> Fut,
+    ) -> io::Result<Option<T>>
+    where
+        Fut: std::future::Future<Output = io::Result<Option<T>>>,
+    {
+        let mut pause = first;
+        loop {
+            if let Some(found) = attempt().await? {
+                return Ok(Some(found));
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(None);
+            }
+            self.sleep(pause.min(deadline - now)).await;
+            pause = (pause * 2).min(max);
+        }
+    }
+
     /// Runs blocking `work` where it does not stall a runtime: inline for a blocking face,
     /// on tokio's blocking pool for an async one.
     pub(crate) async fn run_blocking<T: Send + 'static>(
@@ -86,6 +111,10 @@ impl Io {
         }
     }
 }
+
+/// The pauses between tries of a lock on this host (file, memory): 1 ms, doubling to 20 ms.
+pub(crate) const LOCK_POLL: (Duration, Duration) =
+    (Duration::from_millis(1), Duration::from_millis(20));
 
 /// Where sealed login records are kept, one per account, with a per-account login lock.
 ///

@@ -538,41 +538,40 @@ impl TokenStore for RedisStore {
                 hold
             };
             let lease_ms = millis(lease).max(1);
-            let mut pause = POLL_FIRST;
-            loop {
-                if self
-                    .inner
-                    .try_lock(lock.clone(), value.clone(), lease_ms, io)
-                    .await?
-                {
-                    let until = Instant::now() + hold;
-                    let keeper = runtime.map(|runtime| {
-                        let keep = keep(
-                            self.inner.clone(),
-                            lock.clone(),
-                            value.clone(),
-                            lease,
-                            until,
-                        );
-                        runtime.spawn(keep).abort_handle()
-                    });
-                    let held: Box<dyn StoreLock> = Box::new(Held {
-                        inner: self.inner.clone(),
-                        lock,
-                        value,
-                        released: false,
-                        pid: std::process::id(),
-                        keeper,
-                    });
-                    return Ok(Some(held));
-                }
-                let now = Instant::now();
-                if now >= deadline {
-                    return Ok(None);
-                }
-                io.sleep(pause.min(deadline - now)).await;
-                pause = (pause * 2).min(POLL_MAX);
-            }
+            let inner = &self.inner;
+            let taken = io
+                .poll_until(deadline, (POLL_FIRST, POLL_MAX), || {
+                    let (lock, value) = (lock.clone(), value.clone());
+                    async move {
+                        Ok(inner
+                            .try_lock(lock, value, lease_ms, io)
+                            .await?
+                            .then_some(()))
+                    }
+                })
+                .await?;
+            Ok(taken.map(|()| {
+                let until = Instant::now() + hold;
+                let keeper = runtime.map(|runtime| {
+                    let keep = keep(
+                        self.inner.clone(),
+                        lock.clone(),
+                        value.clone(),
+                        lease,
+                        until,
+                    );
+                    runtime.spawn(keep).abort_handle()
+                });
+                let held: Box<dyn StoreLock> = Box::new(Held {
+                    inner: self.inner.clone(),
+                    lock,
+                    value,
+                    released: false,
+                    pid: std::process::id(),
+                    keeper,
+                });
+                held
+            }))
         }
         .boxed()
     }

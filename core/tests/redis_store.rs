@@ -15,6 +15,24 @@ fn credentials() -> Credentials {
     Credentials::new("demo@xpay.test", "demo-secret")
 }
 
+/// A blocking session of the demo account on `client`, its token kept in `store`.
+fn blocking_stored(client: &blocking::Client, store: impl Into<String>) -> blocking::Session {
+    client
+        .session_builder(credentials())
+        .store(store)
+        .build()
+        .unwrap()
+}
+
+/// The same for the async face.
+fn async_stored(client: &Client, store: impl Into<String>) -> xpay_auth::Session {
+    client
+        .session_builder(credentials())
+        .store(store)
+        .build()
+        .unwrap()
+}
+
 #[test]
 fn sixteen_blocking_sessions_starting_together_make_one_login() {
     let Some(redis) = RedisServer::for_test() else {
@@ -30,11 +48,7 @@ fn sixteen_blocking_sessions_starting_together_make_one_login() {
     let barrier = Arc::new(Barrier::new(16));
     let threads: Vec<_> = (0..16)
         .map(|_| {
-            let session = client
-                .session_builder(credentials())
-                .store(redis.url())
-                .build()
-                .unwrap();
+            let session = blocking_stored(&client, redis.url());
             let barrier = barrier.clone();
             std::thread::spawn(move || {
                 barrier.wait();
@@ -60,11 +74,7 @@ fn async_and_blocking_sessions_share_one_login() {
         .base_url(mock.base_url())
         .build()
         .unwrap();
-    let first = blocking_client
-        .session_builder(credentials())
-        .store(redis.url())
-        .build()
-        .unwrap();
+    let first = blocking_stored(&blocking_client, redis.url());
     let token = first.access_token().unwrap();
 
     let client = Client::builder().base_url(mock.base_url()).build().unwrap();
@@ -76,11 +86,7 @@ fn async_and_blocking_sessions_share_one_login() {
     let tokens = runtime.block_on(async move {
         let mut tokens = Vec::new();
         for _ in 0..4 {
-            let session = client
-                .session_builder(credentials())
-                .store(url.clone())
-                .build()
-                .unwrap();
+            let session = async_stored(&client, url.clone());
             tokens.push(session.access_token().await.unwrap());
             assert_eq!(session.call("/client/echo", &5).await.unwrap(), 5);
         }
@@ -101,11 +107,7 @@ fn a_redis_that_refuses_never_fails_a_call() {
         .base_url(mock.base_url())
         .build()
         .unwrap();
-    let session = client
-        .session_builder(credentials())
-        .store(format!("redis://127.0.0.1:{port}/0"))
-        .build()
-        .unwrap();
+    let session = blocking_stored(&client, format!("redis://127.0.0.1:{port}/0"));
     for i in 0..5 {
         assert_eq!(session.call("/client/echo", &i).unwrap(), i);
     }
@@ -134,28 +136,16 @@ fn rediss_goes_through_rustls_and_trusts_the_os_store() {
         .build()
         .unwrap();
     let url = redis.url();
-    let first = client
-        .session_builder(credentials())
-        .store(url.clone())
-        .build()
-        .unwrap();
+    let first = blocking_stored(&client, url.clone());
     let token = first.access_token().unwrap();
     let async_client = Client::builder().base_url(mock.base_url()).build().unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let second = async_client
-        .session_builder(credentials())
-        .store(url)
-        .build()
-        .unwrap();
+    let second = async_stored(&async_client, url);
     let shared = runtime.block_on(second.access_token()).unwrap();
-    let again = client
-        .session_builder(credentials())
-        .store(redis.url())
-        .build()
-        .unwrap()
+    let again = blocking_stored(&client, redis.url())
         .access_token()
         .unwrap();
     drop(redis);
@@ -211,11 +201,7 @@ fn lock_holder_process() {
         .base_url(base_url)
         .build()
         .unwrap();
-    let session = client
-        .session_builder(credentials())
-        .store(store)
-        .build()
-        .unwrap();
+    let session = blocking_stored(&client, store);
     let _ = session.access_token();
 }
 
@@ -248,11 +234,7 @@ fn a_dead_holders_lock_lapses_within_a_lease() {
         .base_url(mock.base_url())
         .build()
         .unwrap();
-    let session = client
-        .session_builder(credentials())
-        .store(redis.url())
-        .build()
-        .unwrap();
+    let session = blocking_stored(&client, redis.url());
     let waiter = std::thread::spawn(move || session.access_token());
     wait_for(
         LEASE * 4,
@@ -281,11 +263,7 @@ fn a_live_holder_slower_than_the_lease_keeps_its_lock() {
     let barrier = Arc::new(Barrier::new(4));
     let mut threads: Vec<_> = (0..3)
         .map(|_| {
-            let session = client
-                .session_builder(credentials())
-                .store(redis.url())
-                .build()
-                .unwrap();
+            let session = blocking_stored(&client, redis.url());
             let barrier = barrier.clone();
             std::thread::spawn(move || {
                 barrier.wait();
@@ -293,11 +271,7 @@ fn a_live_holder_slower_than_the_lease_keeps_its_lock() {
             })
         })
         .collect();
-    let session = async_client
-        .session_builder(credentials())
-        .store(redis.url())
-        .build()
-        .unwrap();
+    let session = async_stored(&async_client, redis.url());
     let barrier = barrier.clone();
     threads.push(std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()

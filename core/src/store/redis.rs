@@ -685,6 +685,13 @@ mod tests {
         rt.block_on(async move { rt.spawn(f).await.expect("task") })
     }
 
+    /// A redis-server of its own and a store on it; `None` where redis-server is missing.
+    fn with_server() -> Option<(RedisServer, Arc<RedisStore>)> {
+        let server = RedisServer::for_test()?;
+        let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));
+        Some((server, store))
+    }
+
     fn far() -> Instant {
         Instant::now() + Duration::from_secs(5)
     }
@@ -769,10 +776,9 @@ mod tests {
 
     #[test]
     fn records_round_trip_under_versioned_keys_on_both_faces() {
-        let Some(server) = RedisServer::for_test() else {
+        let Some((server, store)) = with_server() else {
             return;
         };
-        let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));
         let ttl = Duration::from_secs(60);
         now(store.save("aa", b"sealed-1".to_vec(), ttl, Io::Blocking)).expect("save");
         assert_eq!(
@@ -813,10 +819,9 @@ mod tests {
 
     #[test]
     fn the_lock_is_exclusive_and_released_only_by_its_holder() {
-        let Some(server) = RedisServer::for_test() else {
+        let Some((server, store)) = with_server() else {
             return;
         };
-        let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));
         let hold = Duration::from_secs(30);
         let first = now(store.lock("k", hold, far(), Io::Blocking))
             .expect("lock")
@@ -870,10 +875,9 @@ mod tests {
 
     #[test]
     fn a_kept_lock_still_ends_after_hold() {
-        let Some(server) = RedisServer::for_test() else {
+        let Some((_server, store)) = with_server() else {
             return;
         };
-        let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));
         // A holder that never releases: its keeper renews the lease only until `hold` is over.
         let held = now(store.lock("h", Duration::from_millis(600), far(), Io::Blocking))
             .expect("lock")
@@ -898,10 +902,9 @@ mod tests {
 
     #[test]
     fn a_forked_childs_copy_of_a_held_lock_neither_frees_nor_keeps_it() {
-        let Some(server) = RedisServer::for_test() else {
+        let Some((_server, store)) = with_server() else {
             return;
         };
-        let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));
         let held = now(store.lock("c", Duration::from_secs(30), far(), Io::Blocking))
             .expect("lock")
             .expect("held");
@@ -939,10 +942,9 @@ mod tests {
 
     #[test]
     fn a_waiter_gets_the_lock_when_the_holder_releases_it() {
-        let Some(server) = RedisServer::for_test() else {
+        let Some((_server, store)) = with_server() else {
             return;
         };
-        let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));
         let hold = Duration::from_secs(30);
         let held = now(store.lock("w", hold, far(), Io::Blocking))
             .expect("lock")
@@ -958,10 +960,9 @@ mod tests {
 
     #[test]
     fn redis_restarted_is_used_again_after_the_pause() {
-        let Some(mut server) = RedisServer::for_test() else {
+        let Some((mut server, store)) = with_server() else {
             return;
         };
-        let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));
         let ttl = Duration::from_secs(60);
         now(store.save("r", b"x".to_vec(), ttl, Io::Blocking)).expect("save");
         let s = store.clone();
@@ -989,10 +990,9 @@ mod tests {
 
     #[test]
     fn a_forked_child_makes_its_own_connections() {
-        let Some(server) = RedisServer::for_test() else {
+        let Some((_server, store)) = with_server() else {
             return;
         };
-        let store = Arc::new(RedisStore::open(&server.url()).expect("valid"));
         let ttl = Duration::from_secs(60);
         // The parent has an idle blocking connection and a connection manager.
         now(store.save("f", b"parent".to_vec(), ttl, Io::Blocking)).expect("save");

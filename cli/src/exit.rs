@@ -81,17 +81,7 @@ mod tests {
 
     #[test]
     fn every_code_has_its_own_status() {
-        let kinds = [
-            ErrorKind::InvalidArgument,
-            ErrorKind::Authentication,
-            ErrorKind::Api,
-            ErrorKind::HttpStatus,
-            ErrorKind::Timeout,
-            ErrorKind::Connection,
-            ErrorKind::Decode,
-            ErrorKind::Internal,
-        ];
-        let mut seen: Vec<u8> = kinds.iter().map(|k| status_of(*k)).collect();
+        let mut seen: Vec<u8> = ErrorKind::ALL.iter().map(|k| status_of(*k)).collect();
         seen.sort_unstable();
         seen.dedup();
         assert_eq!(seen, (3..=10).collect::<Vec<u8>>());

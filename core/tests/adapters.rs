@@ -2,27 +2,15 @@
 //! 401), `stats()` against the mock's counts, and log lines at TRACE that name tokens only by
 //! their fingerprint, on both faces.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+mod support;
+
 use std::time::{Duration, Instant};
 
+use support::Captured;
 use xpay_auth::{blocking, token_fingerprint, Client, Credentials};
 use xpay_mock::{MockConfig, MockServer, Reply};
 
 const LOGIN: &str = "/client/authenticate";
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn refused_login() -> Reply {
     Reply::json(serde_json::json!({
@@ -37,11 +25,7 @@ fn credentials() -> Credentials {
 #[tokio::test]
 async fn async_header_reauthorize_stats_and_fingerprinted_logs() {
     let logs = Captured::default();
-    let sink = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .finish();
+    let subscriber = logs.subscriber();
     // Global: logins run on the core's own runtime threads. (The only subscriber of this test
     // binary; the other test logs nothing it checks.)
     tracing::subscriber::set_global_default(subscriber).unwrap();
@@ -93,7 +77,7 @@ async fn async_header_reauthorize_stats_and_fingerprinted_logs() {
     assert_eq!(stats.logins, mock.request_count(LOGIN));
     assert!(stats.backoff_until_ms > 1_600_000_000_000);
 
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     let tokens = [t1, second.trim_start_matches("Bearer ").to_owned(), t3];
     for token in &tokens {
         assert!(

@@ -1,34 +1,17 @@
 //! The secret key and the access token never show in Debug output, errors or log lines.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+mod support;
 
+use support::Captured;
 use xpay_auth::{Client, Credentials};
 use xpay_mock::{MockConfig, MockServer};
 
 const SECRET: &str = "demo-secret";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn nothing_shows_the_secret_or_the_token() {
     let logs = Captured::default();
-    let sink = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .finish();
+    let subscriber = logs.subscriber();
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let mock = MockServer::start(MockConfig::default()).unwrap();
@@ -62,7 +45,7 @@ async fn nothing_shows_the_secret_or_the_token() {
         format!("{client:?}"),
         format!("{err:?} {err}"),
         format!("{wrong:?} {wrong}"),
-        String::from_utf8(logs.0.lock().unwrap().clone()).unwrap(),
+        logs.text(),
     ];
     assert!(
         shown[6].contains("xpay request"),

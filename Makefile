@@ -16,9 +16,8 @@ demo: build-release
 	tests/with-mock.sh --release tests/demo.sh
 
 build-release:
-	$(CARGO) build --release -p xpay-mock --bin xpay-mock
-	$(CARGO) build --release -p xpay-auth --example demo
-	$(CARGO) build --release -p xpay-auth-cli --bin xpay-auth
+	@# One cargo run for the three: dependencies shared by them are compiled once.
+	$(CARGO) build --release -p xpay-mock -p xpay-auth -p xpay-auth-cli --bins --example demo
 	for face in $(FACES); do $(MAKE) -C bindings-$$face build-release || exit 1; done
 
 ## make test: formatting, lints, docs, every face's own tests, then the shared conformance

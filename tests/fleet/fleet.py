@@ -333,63 +333,55 @@ def test_wrongkey(args, workdir, mock, redis):
           f"{right['token_texts'] == first['token_texts']}")
 
 
-def test_outage(args, workdir, mock, redis):
+def disrupted_run(name, args, workdir, mock, redis, disrupt, restore):
+    """The fleet for the run's time plus 6 s with Redis disrupted from 8 s to 14 s (`disrupt`,
+    then `restore`; restored in any case). Returns the failed calls and the mock's login count
+    at each mark: before, down (8 s), up (14 s), settled (8 s before the end) and end."""
     seconds = args.seconds + 6
-    marks = {}
+    marks = {"before": mock.logins()}
 
     def timeline(start):
         def at(t):
             time.sleep(max(0.0, start + t - time.monotonic()))
         at(8)
         marks["down"] = mock.logins()
-        redis.stop()
+        disrupt()
         at(14)
-        redis.start()
+        restore()
         marks["up"] = mock.logins()
         at(seconds - 8)
         marks["settled"] = mock.logins()
 
-    before = mock.logins()
-    _, failed, _, logins = fleet_run("outage", args, workdir, mock,
-                                     placement(mock, redis.url(), args.processes), seconds, timeline)
-    end = before + logins
-    during = marks["up"] - marks["down"]
-    last = end - marks["settled"]
+    try:
+        _, failed, _, logins = fleet_run(name, args, workdir, mock,
+                                         placement(mock, redis.url(), args.processes), seconds, timeline)
+    finally:
+        if "down" in marks and "up" not in marks:
+            restore()
+    marks["end"] = marks["before"] + logins
+    return failed, marks
+
+
+def test_outage(args, workdir, mock, redis):
+    failed, m = disrupted_run("outage", args, workdir, mock, redis, redis.stop, redis.start)
+    last = m["end"] - m["settled"]
     due = renewals_in(8) + 2
     check("outage", failed == 0 and last <= due,
-          f"{failed} failed calls; logins: {marks['down'] - before} before Redis stopped at 8 s, "
-          f"{during} while it was down (6 s, each process by itself), {marks['settled'] - marks['up']} "
-          f"in the 4 s after it came back, {last} in the last 8 s (at most {due}: shared again)")
+          f"{failed} failed calls; logins: {m['down'] - m['before']} before Redis stopped at 8 s, "
+          f"{m['up'] - m['down']} while it was down (6 s, each process by itself), "
+          f"{m['settled'] - m['up']} in the 4 s after it came back, {last} in the last 8 s "
+          f"(at most {due}: shared again)")
 
 
 def test_stalled(args, workdir, mock, redis):
     """Redis that accepts connections but answers nothing (SIGSTOP) for 6 s: calls go on."""
-    seconds = args.seconds + 6
-    marks = {}
-
-    def timeline(start):
-        def at(t):
-            time.sleep(max(0.0, start + t - time.monotonic()))
-        at(8)
-        marks["stop"] = mock.logins()
-        redis.proc.send_signal(signal.SIGSTOP)
-        at(14)
-        redis.proc.send_signal(signal.SIGCONT)
-        marks["cont"] = mock.logins()
-        at(seconds - 8)
-        marks["settled"] = mock.logins()
-
-    before = mock.logins()
-    try:
-        _, failed, _, logins = fleet_run("stalled", args, workdir, mock,
-                                         placement(mock, redis.url(), args.processes), seconds, timeline)
-    finally:
-        if redis.proc:
-            redis.proc.send_signal(signal.SIGCONT)
-    last = before + logins - marks["settled"]
+    failed, m = disrupted_run("stalled", args, workdir, mock, redis,
+                              lambda: redis.proc.send_signal(signal.SIGSTOP),
+                              lambda: redis.proc.send_signal(signal.SIGCONT))
+    last = m["end"] - m["settled"]
     due = renewals_in(8) + 2
     check("stalled", failed == 0 and last <= due,
-          f"{failed} failed calls; logins: {marks['cont'] - marks['stop']} while Redis answered "
+          f"{failed} failed calls; logins: {m['up'] - m['down']} while Redis answered "
           f"nothing (6 s), {last} in the last 8 s (at most {due}: shared again)")
 
 

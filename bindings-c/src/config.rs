@@ -99,12 +99,17 @@ pub unsafe extern "C" fn xpay_config_set_ca_bundle_pem(
     fallible(err, || {
         obj_arg(cfg, "cfg")?;
         let pem = str_arg(pem, "pem")?;
-        probe().ca_bundle_pem(pem.as_bytes()).validate()?;
-        if let Some(cfg) = cfg.as_mut() {
-            cfg.ca_bundles.push(pem.as_bytes().to_vec());
-        }
-        Ok(())
+        add_ca_bundle(cfg, pem.as_bytes().to_vec())
     })
+}
+
+/// Keeps `pem` in `cfg` once the core accepts it as CA certificates (`cfg` unchanged if not).
+unsafe fn add_ca_bundle(cfg: *mut xpay_config, pem: Vec<u8>) -> Result<(), Error> {
+    probe().ca_bundle_pem(&pem).validate()?;
+    if let Some(cfg) = cfg.as_mut() {
+        cfg.ca_bundles.push(pem);
+    }
+    Ok(())
 }
 
 /// Like `xpay_config_set_ca_bundle_pem`, with the PEM read from the file at `path` now (a file
@@ -128,11 +133,7 @@ pub unsafe extern "C" fn xpay_config_set_ca_bundle_file(
                 format!("the CA bundle file {path:?} cannot be read ({e})"),
             )
         })?;
-        probe().ca_bundle_pem(&pem).validate()?;
-        if let Some(cfg) = cfg.as_mut() {
-            cfg.ca_bundles.push(pem);
-        }
-        Ok(())
+        add_ca_bundle(cfg, pem)
     })
 }
 
